@@ -1,0 +1,7 @@
+//! The shared Kubernetes vocabulary the components build with. Depends only on k8s-openapi.
+
+pub mod meta;
+pub mod object;
+pub mod pod;
+
+pub use object::{CustomObject, Object};

@@ -1,0 +1,190 @@
+//! Pod building blocks with secure defaults: every container runs as non-root with a read-only
+//! root filesystem, no capabilities and no privilege escalation; every pod uses RuntimeDefault
+//! seccomp. Components call these instead of spelling the same fields again.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodSecurityContext, Probe, ResourceRequirements, SeccompProfile,
+    SecretVolumeSource, SecurityContext, Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::model::{Quantity, Resources};
+
+/// A container with the secure defaults; callers add args, ports, probes and mounts.
+pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
+    Container {
+        name: name.to_string(),
+        image: Some(image.to_string()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        resources: Some(resource_requirements(resources)),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                ..Capabilities::default()
+            }),
+            ..SecurityContext::default()
+        }),
+        termination_message_policy: Some("FallbackToLogsOnError".into()),
+        ..Container::default()
+    }
+}
+
+pub fn resource_requirements(r: &Resources) -> ResourceRequirements {
+    let pair = |cpu: &Quantity, memory: &Quantity| {
+        BTreeMap::from([
+            ("cpu".to_string(), cpu.to_k8s()),
+            ("memory".to_string(), memory.to_k8s()),
+        ])
+    };
+    ResourceRequirements {
+        requests: Some(pair(&r.requests.cpu, &r.requests.memory)),
+        limits: Some(pair(&r.limits.cpu, &r.limits.memory)),
+        ..ResourceRequirements::default()
+    }
+}
+
+/// Pod-level security for a program that runs as `uid` and writes volumes owned by that group.
+pub fn pod_security(uid: i64) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(uid),
+        run_as_group: Some(uid),
+        fs_group: Some(uid),
+        fs_group_change_policy: Some("OnRootMismatch".into()),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..SeccompProfile::default()
+        }),
+        ..PodSecurityContext::default()
+    }
+}
+
+pub fn tcp_port(name: &str, port: i32) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.to_string()),
+        container_port: port,
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    }
+}
+
+pub fn udp_port(name: &str, port: i32) -> ContainerPort {
+    ContainerPort {
+        protocol: Some("UDP".into()),
+        ..tcp_port(name, port)
+    }
+}
+
+/// An HTTP GET probe against a named container port.
+pub fn http_probe(path: &str, port_name: &str) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_string()),
+            port: IntOrString::String(port_name.to_string()),
+            scheme: Some("HTTP".into()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    }
+}
+
+/// Liveness tolerates a slow start (TSDB replay, WAL) far longer than readiness does.
+pub fn liveness_probe(path: &str, port_name: &str) -> Probe {
+    Probe {
+        initial_delay_seconds: Some(30),
+        failure_threshold: Some(6),
+        ..http_probe(path, port_name)
+    }
+}
+
+pub fn mount(volume: &str, path: &str, read_only: bool) -> VolumeMount {
+    VolumeMount {
+        name: volume.to_string(),
+        mount_path: path.to_string(),
+        read_only: Some(read_only),
+        ..VolumeMount::default()
+    }
+}
+
+pub fn config_map_volume(volume: &str, config_map: &str) -> Volume {
+    Volume {
+        name: volume.to_string(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: config_map.to_string(),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+/// A volume of an existing Secret (monstack never writes Secret values).
+pub fn secret_volume(volume: &str, secret: &str, optional: bool) -> Volume {
+    Volume {
+        name: volume.to_string(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(secret.to_string()),
+            optional: Some(optional),
+            default_mode: Some(0o440),
+            ..SecretVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+pub fn empty_dir(volume: &str, size_limit: &str) -> Volume {
+    Volume {
+        name: volume.to_string(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: Some(K8sQuantity(size_limit.to_string())),
+            ..EmptyDirVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+/// A StatefulSet volumeClaimTemplate.
+pub fn pvc_template(name: &str, size: &Quantity, class: Option<&str>) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".into()]),
+            storage_class_name: class.map(str::to_string),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([("storage".to_string(), size.to_k8s())])),
+                ..VolumeResourceRequirements::default()
+            }),
+            ..PersistentVolumeClaimSpec::default()
+        }),
+        ..PersistentVolumeClaim::default()
+    }
+}
+
+/// An environment variable from the pod's own metadata or status (downward API).
+pub fn field_env(name: &str, field_path: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: field_path.to_string(),
+                ..ObjectFieldSelector::default()
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }
+}

@@ -1,0 +1,117 @@
+//! The compiler driver: profile text → typed settings → objects → validated manifest.
+//! Each stage collects every problem it can before the pipeline stops, so one run reports all.
+
+use std::path::Path;
+
+use crate::components::{self, Context, Manifest, Resolved};
+use crate::diag::{Diagnostic, Failure, did_you_mean};
+use crate::model::endpoints::Endpoints;
+use crate::model::{self, Document, Stack};
+use crate::profile::{self, Source};
+use crate::templates::Templates;
+use crate::validate;
+
+/// A successful compilation: what was read and everything that will be written.
+#[derive(Debug)]
+pub struct Compilation {
+    pub source_name: String,
+    /// The profile's file name, written into generated file headers.
+    pub profile_file: String,
+    pub stack: Stack,
+    pub endpoints: Endpoints,
+    pub manifest: Manifest,
+    /// Non-blocking findings, shown on stderr.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn component_count(&self) -> usize {
+        self.manifest.parts.len()
+    }
+}
+
+/// Loads the profile named on the command line (or the built-in default) and compiles it.
+/// The outer error is for unexpected failures (a bug, I/O); the inner one for invalid input.
+pub fn compile_path(path: Option<&Path>) -> anyhow::Result<Result<Compilation, Failure>> {
+    match profile::load(path) {
+        Ok(source) => compile(&source),
+        Err(d) => Ok(Err(Failure { diagnostics: vec![d] })),
+    }
+}
+
+pub fn compile(source: &Source) -> anyhow::Result<Result<Compilation, Failure>> {
+    let doc = match Document::parse(source) {
+        Ok(doc) => doc,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let (stack, components, mut diagnostics) = resolve(&doc);
+    let (Some(stack), true) = (stack, diagnostics.iter().all(|d| !d.is_error())) else {
+        return Ok(Err(Failure { diagnostics }));
+    };
+    for c in &components {
+        diagnostics.extend(c.check(&stack).into_iter().map(|p| doc.locate(p)));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(Err(Failure { diagnostics }));
+    }
+
+    let templates = Templates::load()?;
+    let endpoints = components::endpoints(&components, &stack);
+    let cx = Context {
+        stack: &stack,
+        endpoints: &endpoints,
+        templates: &templates,
+    };
+    let manifest = components::build_all(&components, &cx)?;
+    diagnostics.extend(validate::check(&manifest, &endpoints));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(Err(Failure { diagnostics }));
+    }
+    Ok(Ok(Compilation {
+        source_name: source.name.clone(),
+        profile_file: source.file_name().to_string(),
+        stack,
+        endpoints,
+        manifest,
+        warnings: diagnostics,
+    }))
+}
+
+type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);
+
+/// Types every table of the profile, collecting all problems rather than the first.
+fn resolve(doc: &Document<'_>) -> ResolvedProfile {
+    let mut diagnostics = unknown_tables(doc);
+    let stack = model::resolve_stack(doc).map_err(|d| diagnostics.push(d)).ok();
+    let mut resolved = Vec::new();
+    for entry in components::ALL {
+        match (entry.resolve)(doc) {
+            Ok(c) => resolved.push(c),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    (stack, resolved, diagnostics)
+}
+
+fn unknown_tables(doc: &Document<'_>) -> Vec<Diagnostic> {
+    let known: Vec<&str> = std::iter::once("stack")
+        .chain(components::ALL.iter().map(|e| e.name))
+        .collect();
+    doc.tables()
+        .filter(|(name, _)| !known.contains(name))
+        .map(|(name, span)| {
+            let help = match did_you_mean(name, known.iter().copied()) {
+                Some(best) => format!("did you mean [{best}]?"),
+                None => format!("the tables a profile may have are: {}", known.join(", ")),
+            };
+            Diagnostic::error("unknown-key", format!("unknown table `{name}`"))
+                .key(name)
+                .at(crate::diag::Location::from_span(
+                    &doc.source.name,
+                    &doc.source.text,
+                    span,
+                ))
+                .help(help)
+        })
+        .collect()
+}

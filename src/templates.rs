@@ -1,0 +1,94 @@
+//! Config files inside ConfigMaps (prometheus.yml, rule files, alertmanager.yml, ...) are
+//! rendered from minijinja templates in `templates/`, compiled into the binary. Kubernetes
+//! objects are never templated: they are typed structs.
+//!
+//! Templates render from typed `Serialize` contexts with strict undefined handling, and every
+//! YAML result is parsed back before it is used, so a broken template fails the build, not the pod.
+
+use anyhow::{Context as _, anyhow};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+/// Every template, by its path under `templates/`.
+const SOURCES: &[(&str, &str)] = &[
+    ("prometheus/prometheus.yml.j2", include_str!("../templates/prometheus/prometheus.yml.j2")),
+    ("prometheus/alerts.yml.j2", include_str!("../templates/prometheus/alerts.yml.j2")),
+    ("prometheus/recording.yml.j2", include_str!("../templates/prometheus/recording.yml.j2")),
+    ("alertmanager/alertmanager.yml.j2", include_str!("../templates/alertmanager/alertmanager.yml.j2")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_syntax(
+            SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .expect("invariant: the default delimiters are valid"),
+        );
+        // `yaml` quotes any string as a YAML (JSON) double-quoted scalar, so values from the
+        // profile cannot change the structure of the file they land in.
+        env.add_filter("yaml", |v: Value| -> Result<String, minijinja::Error> {
+            serde_json::to_string(&v).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+            })
+        });
+        for (name, source) in SOURCES {
+            env.add_template(name, source)
+                .with_context(|| format!("template {name} does not compile"))?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// Renders `name` with `ctx`; the text has no trailing whitespace on any line (which would
+    /// force YAML serializers to quote the whole file instead of using a block scalar).
+    pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> anyhow::Result<String> {
+        let text = self
+            .env
+            .get_template(name)
+            .and_then(|t| t.render(Value::from(minijinja::value::Serde(ctx))))
+            .map_err(|e| anyhow!("rendering template {name}: {e:#}"))?;
+        Ok(tidy(&text))
+    }
+
+    /// Renders a YAML config file and proves it parses.
+    pub fn render_yaml<T: Serialize>(&self, name: &str, ctx: &T) -> anyhow::Result<String> {
+        let text = self.render(name, ctx)?;
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text)
+            .with_context(|| format!("template {name} rendered invalid YAML:\n{text}"))?;
+        Ok(text)
+    }
+}
+
+/// Strips trailing whitespace from every line and ends the text with exactly one newline.
+fn tidy(text: &str) -> String {
+    let mut out: String = text.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n");
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_removes_trailing_spaces_and_blank_tail() {
+        assert_eq!(tidy("a:  \n  b: 1\t\n\n\n"), "a:\n  b: 1\n");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        Templates::load().unwrap();
+    }
+}

@@ -1,0 +1,256 @@
+//! Stage 4: cross-object checks over what the builders produced, before anything is written.
+//! Each rule is one function returning diagnostics that name the object at fault.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::components::Manifest;
+use crate::diag::Diagnostic;
+use crate::k8s::Object;
+use crate::model::endpoints::Endpoints;
+
+pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
+    let objects: Vec<&Object> = manifest.objects().collect();
+    let mut out = Vec::new();
+    out.extend(unique_names(&objects));
+    out.extend(explicit_namespaces(&objects));
+    out.extend(service_selectors_and_ports(&objects));
+    out.extend(pod_references(&objects));
+    out.extend(role_bindings(&objects));
+    out.extend(offered_addresses(&objects, endpoints));
+    out
+}
+
+fn error(code: &'static str, object: &Object, message: String, help: &str) -> Diagnostic {
+    Diagnostic::error(code, message).subject(object.id()).help(help)
+}
+
+const CLUSTER_SCOPED: &[&str] = &["Namespace", "ClusterRole", "ClusterRoleBinding"];
+
+fn unique_names(objects: &[&Object]) -> Vec<Diagnostic> {
+    let mut seen = BTreeSet::new();
+    objects
+        .iter()
+        .filter(|o| !seen.insert(o.id()))
+        .map(|o| {
+            error(
+                "duplicate-object",
+                o,
+                format!("{} is rendered twice", o.id()),
+                "two components produce the same object; rename one of them",
+            )
+        })
+        .collect()
+}
+
+fn explicit_namespaces(objects: &[&Object]) -> Vec<Diagnostic> {
+    objects
+        .iter()
+        .filter(|o| !CLUSTER_SCOPED.contains(&o.kind()) && o.namespace().is_none())
+        .map(|o| {
+            error(
+                "missing-namespace",
+                o,
+                format!("{} has no namespace", o.id()),
+                "set metadata.namespace explicitly on every namespaced object",
+            )
+        })
+        .collect()
+}
+
+fn templates_in<'a>(objects: &[&'a Object], ns: Option<&str>) -> Vec<&'a PodTemplateSpec> {
+    objects
+        .iter()
+        .filter(|o| o.namespace() == ns)
+        .filter_map(|o| o.pod_template())
+        .collect()
+}
+
+fn selects(selector: &BTreeMap<String, String>, template: &PodTemplateSpec) -> bool {
+    let labels = template.metadata.as_ref().and_then(|m| m.labels.as_ref());
+    labels.is_some_and(|l| selector.iter().all(|(k, v)| l.get(k) == Some(v)))
+}
+
+fn has_port(template: &PodTemplateSpec, port: &IntOrString, protocol: &str) -> bool {
+    let containers = template.spec.iter().flat_map(|s| s.containers.iter());
+    containers.flat_map(|c| c.ports.iter().flatten()).any(|p| {
+        let proto = p.protocol.as_deref().unwrap_or("TCP");
+        proto == protocol
+            && match port {
+                IntOrString::Int(n) => p.container_port == *n,
+                IntOrString::String(name) => p.name.as_deref() == Some(name),
+            }
+    })
+}
+
+fn service_selectors_and_ports(objects: &[&Object]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for o in objects {
+        let Object::Service(Service { spec: Some(spec), .. }) = o else { continue };
+        let Some(selector) = spec.selector.as_ref() else { continue };
+        let matching: Vec<_> = templates_in(objects, o.namespace())
+            .into_iter()
+            .filter(|t| selects(selector, t))
+            .collect();
+        if matching.is_empty() {
+            out.push(error(
+                "selector-matches-nothing",
+                o,
+                format!("{} selects {selector:?}, which no rendered pod carries", o.id()),
+                "make the Service selector equal the workload's pod labels",
+            ));
+            continue;
+        }
+        for port in spec.ports.iter().flatten() {
+            let target = port.target_port.clone().unwrap_or(IntOrString::Int(port.port));
+            let protocol = port.protocol.as_deref().unwrap_or("TCP");
+            if !matching.iter().any(|t| has_port(t, &target, protocol)) {
+                out.push(error(
+                    "target-port-missing",
+                    o,
+                    format!(
+                        "{} port {} targets {target:?}/{protocol}, which no selected container declares",
+                        o.id(),
+                        port.name.as_deref().unwrap_or("?")
+                    ),
+                    "name the container port the Service targets, or fix targetPort",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Volumes, ConfigMaps and ServiceAccounts a pod refers to must exist. Secrets are external by
+/// design (monstack never renders secret values) and are not checked here.
+fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
+    let names = |kind: &str, ns: Option<&str>| -> BTreeSet<String> {
+        objects
+            .iter()
+            .filter(|o| o.kind() == kind && o.namespace() == ns)
+            .map(|o| o.name().to_string())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for o in objects {
+        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else { continue };
+        let config_maps = names("ConfigMap", o.namespace());
+        let accounts = names("ServiceAccount", o.namespace());
+        let volumes: BTreeSet<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
+        let claims: BTreeSet<String> = match o {
+            Object::StatefulSet(s) => s
+                .spec
+                .iter()
+                .flat_map(|s| s.volume_claim_templates.iter().flatten())
+                .filter_map(|c| c.metadata.name.clone())
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        let containers = spec.containers.iter().chain(spec.init_containers.iter().flatten());
+        for c in containers {
+            for m in c.volume_mounts.iter().flatten() {
+                if !volumes.contains(m.name.as_str()) && !claims.contains(&m.name) {
+                    out.push(error(
+                        "volume-missing",
+                        o,
+                        format!("container {} mounts volume {}, which the pod does not define", c.name, m.name),
+                        "add the volume to the pod spec or fix the mount's name",
+                    ));
+                }
+            }
+        }
+        for v in spec.volumes.iter().flatten() {
+            if let Some(cm) = &v.config_map {
+                if !config_maps.contains(&cm.name) {
+                    out.push(error(
+                        "config-map-missing",
+                        o,
+                        format!("volume {} refers to ConfigMap {}, which is not rendered", v.name, cm.name),
+                        "render the ConfigMap in the same component or fix the name",
+                    ));
+                }
+            }
+        }
+        if let Some(sa) = &spec.service_account_name {
+            if !accounts.contains(sa) {
+                out.push(error(
+                    "service-account-missing",
+                    o,
+                    format!("pod uses ServiceAccount {sa}, which is not rendered"),
+                    "render a ServiceAccount of that name in the same namespace",
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
+    let exists = |kind: &str, name: &str, ns: Option<&str>| {
+        objects.iter().any(|o| o.kind() == kind && o.name() == name && o.namespace() == ns)
+    };
+    let mut out = Vec::new();
+    for o in objects {
+        let (role_ref, subjects, ns) = match o {
+            Object::ClusterRoleBinding(b) => (&b.role_ref, &b.subjects, None),
+            Object::RoleBinding(b) => (&b.role_ref, &b.subjects, o.namespace()),
+            _ => continue,
+        };
+        let role_ns = if role_ref.kind == "ClusterRole" { None } else { ns };
+        if !exists(&role_ref.kind, &role_ref.name, role_ns) {
+            out.push(error(
+                "role-missing",
+                o,
+                format!("{} binds {} {}, which is not rendered", o.id(), role_ref.kind, role_ref.name),
+                "render the role or fix roleRef",
+            ));
+        }
+        for s in subjects.iter().flatten().filter(|s| s.kind == "ServiceAccount") {
+            if !exists("ServiceAccount", &s.name, s.namespace.as_deref()) {
+                out.push(error(
+                    "service-account-missing",
+                    o,
+                    format!("{} grants to ServiceAccount {}, which is not rendered", o.id(), s.name),
+                    "render the ServiceAccount or fix the subject",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every address a component offers (and others write into their config files) must be a
+/// rendered Service with that port name and number.
+fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (component, offer) in &endpoints.offers {
+        let a = offer.address();
+        let found = objects.iter().any(|o| match o {
+            Object::Service(s) => {
+                o.name() == a.service
+                    && o.namespace() == Some(a.namespace.as_str())
+                    && s.spec.iter().flat_map(|sp| sp.ports.iter().flatten()).any(|p| {
+                        p.port == a.port && p.name.as_deref() == Some(a.port_name.as_str())
+                    })
+            }
+            _ => false,
+        });
+        if !found {
+            out.push(
+                Diagnostic::error(
+                    "address-unresolved",
+                    format!(
+                        "component {component} offers {} (port {}), but no rendered Service has that port",
+                        a.host_port(),
+                        a.port_name
+                    ),
+                )
+                .subject(format!("Service/{}/{}", a.namespace, a.service))
+                .help("render the Service with that port name and number, or fix the offer"),
+            );
+        }
+    }
+    out
+}
