@@ -4,6 +4,9 @@
 //! Pipeline (one module per stage, arrows point one way):
 //! `profile::load` → `model::resolve` → `components::build_all` → `validate::check` → `emit`.
 
+// Diagnostics are returned only on the error path, where their size costs nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod commands;
 pub mod components;

@@ -34,13 +34,9 @@ impl Templates {
                 .build()
                 .expect("invariant: the default delimiters are valid"),
         );
-        // `yaml` quotes any string as a YAML (JSON) double-quoted scalar, so values from the
-        // profile cannot change the structure of the file they land in.
-        env.add_filter("yaml", |v: Value| -> Result<String, minijinja::Error> {
-            serde_json::to_string(&v).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-            })
-        });
+        // `yaml` quotes any value as a YAML scalar, so values from the profile cannot change the
+        // structure of the file they land in.
+        env.add_filter("yaml", yaml_scalar);
         for (name, source) in SOURCES {
             env.add_template(name, source)
                 .with_context(|| format!("template {name} does not compile"))?;
@@ -68,6 +64,19 @@ impl Templates {
     }
 }
 
+/// A string as a YAML scalar: single-quoted when that needs no escapes (readable regexes and
+/// Go templates), JSON double-quoted otherwise; other values as JSON, which YAML accepts.
+fn yaml_scalar(v: Value) -> Result<String, minijinja::Error> {
+    if let Some(s) = v.as_str()
+        && !s.contains('\'')
+        && !s.chars().any(char::is_control)
+    {
+        return Ok(format!("'{s}'"));
+    }
+    serde_json::to_string(&v)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))
+}
+
 /// Strips trailing whitespace from every line and ends the text with exactly one newline.
 fn tidy(text: &str) -> String {
     let mut out: String = text.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n");
@@ -85,6 +94,15 @@ mod tests {
     #[test]
     fn tidy_removes_trailing_spaces_and_blank_tail() {
         assert_eq!(tidy("a:  \n  b: 1\t\n\n\n"), "a:\n  b: 1\n");
+    }
+
+    #[test]
+    fn yaml_filter_quotes_without_escapes_where_it_can() {
+        let q = |v: Value| yaml_scalar(v).unwrap();
+        assert_eq!(q(Value::from(r"(\d+);(\d+)")), r"'(\d+);(\d+)'");
+        assert_eq!(q(Value::from("it's")), r#""it's""#);
+        assert_eq!(q(Value::from("a\nb")), r#""a\nb""#);
+        assert_eq!(q(Value::from(3)), "3");
     }
 
     #[test]

@@ -162,26 +162,26 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
             }
         }
         for v in spec.volumes.iter().flatten() {
-            if let Some(cm) = &v.config_map {
-                if !config_maps.contains(&cm.name) {
-                    out.push(error(
-                        "config-map-missing",
-                        o,
-                        format!("volume {} refers to ConfigMap {}, which is not rendered", v.name, cm.name),
-                        "render the ConfigMap in the same component or fix the name",
-                    ));
-                }
-            }
-        }
-        if let Some(sa) = &spec.service_account_name {
-            if !accounts.contains(sa) {
+            if let Some(cm) = &v.config_map
+                && !config_maps.contains(&cm.name)
+            {
                 out.push(error(
-                    "service-account-missing",
+                    "config-map-missing",
                     o,
-                    format!("pod uses ServiceAccount {sa}, which is not rendered"),
-                    "render a ServiceAccount of that name in the same namespace",
+                    format!("volume {} refers to ConfigMap {}, which is not rendered", v.name, cm.name),
+                    "render the ConfigMap in the same component or fix the name",
                 ));
             }
+        }
+        if let Some(sa) = &spec.service_account_name
+            && !accounts.contains(sa)
+        {
+            out.push(error(
+                "service-account-missing",
+                o,
+                format!("pod uses ServiceAccount {sa}, which is not rendered"),
+                "render a ServiceAccount of that name in the same namespace",
+            ));
         }
     }
     out
@@ -253,4 +253,117 @@ fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnost
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+    use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, ServicePort, ServiceSpec, VolumeMount};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    use super::*;
+    use crate::components::Part;
+    use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+
+    fn meta(name: &str) -> ObjectMeta {
+        ObjectMeta { name: Some(name.into()), namespace: Some("ns".into()), ..ObjectMeta::default() }
+    }
+
+    fn labels(app: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("app".to_string(), app.to_string())])
+    }
+
+    fn deployment(app: &str, port: &str) -> Object {
+        let container = Container {
+            name: "c".into(),
+            ports: Some(vec![ContainerPort { name: Some(port.into()), container_port: 80, ..ContainerPort::default() }]),
+            volume_mounts: Some(vec![VolumeMount { name: "missing".into(), mount_path: "/x".into(), ..VolumeMount::default() }]),
+            ..Container::default()
+        };
+        Deployment {
+            metadata: meta(app),
+            spec: Some(DeploymentSpec {
+                template: k8s_openapi::api::core::v1::PodTemplateSpec {
+                    metadata: Some(ObjectMeta { labels: Some(labels(app)), ..ObjectMeta::default() }),
+                    spec: Some(PodSpec { containers: vec![container], ..PodSpec::default() }),
+                },
+                ..DeploymentSpec::default()
+            }),
+            ..Deployment::default()
+        }
+        .into()
+    }
+
+    fn service(name: &str, selects: &str, target: &str) -> Object {
+        Service {
+            metadata: meta(name),
+            spec: Some(ServiceSpec {
+                selector: Some(labels(selects)),
+                ports: Some(vec![ServicePort {
+                    name: Some("http".into()),
+                    port: 80,
+                    target_port: Some(IntOrString::String(target.into())),
+                    ..ServicePort::default()
+                }]),
+                ..ServiceSpec::default()
+            }),
+            ..Service::default()
+        }
+        .into()
+    }
+
+    fn codes(objects: Vec<Object>, endpoints: &Endpoints) -> Vec<(&'static str, String)> {
+        let manifest = Manifest { parts: vec![Part { component: "t", file: "t", objects }] };
+        check(&manifest, endpoints).into_iter().map(|d| (d.code, d.subject.unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn a_service_selecting_no_pod_is_named() {
+        let found = codes(vec![deployment("web", "http"), service("api", "api", "http")], &Endpoints::default());
+        assert!(found.contains(&("selector-matches-nothing", "Service/ns/api".into())), "{found:?}");
+    }
+
+    #[test]
+    fn a_service_targeting_an_undeclared_port_is_named() {
+        let found = codes(vec![deployment("web", "http"), service("web", "web", "metrics")], &Endpoints::default());
+        assert!(found.contains(&("target-port-missing", "Service/ns/web".into())), "{found:?}");
+    }
+
+    #[test]
+    fn a_mount_without_its_volume_is_named() {
+        let found = codes(vec![deployment("web", "http")], &Endpoints::default());
+        assert!(found.contains(&("volume-missing", "Deployment/ns/web".into())), "{found:?}");
+    }
+
+    #[test]
+    fn an_offered_address_without_its_service_is_named() {
+        let service = ServiceAddress { service: "gone".into(), namespace: "ns".into(), port_name: "http".into(), port: 80 };
+        let target = ScrapeTarget {
+            job: "gone".into(),
+            app: "gone".into(),
+            port_name: "http".into(),
+            path: "/metrics".into(),
+            honor_labels: false,
+            service,
+        };
+        let endpoints = Endpoints { offers: vec![("gone", Offer::Scrape(target))] };
+        let found = codes(vec![], &endpoints);
+        assert_eq!(found, vec![("address-unresolved", "Service/ns/gone".to_string())]);
+    }
+
+    #[test]
+    fn duplicates_and_missing_namespaces_are_named() {
+        let mut no_ns = service("web", "web", "http");
+        if let Object::Service(s) = &mut no_ns {
+            s.metadata.namespace = None;
+        }
+        let found = codes(
+            vec![deployment("web", "http"), service("web", "web", "http"), service("web", "web", "http"), no_ns],
+            &Endpoints::default(),
+        );
+        assert!(found.contains(&("duplicate-object", "Service/ns/web".into())), "{found:?}");
+        assert!(found.contains(&("missing-namespace", "Service/web".into())), "{found:?}");
+    }
 }

@@ -25,6 +25,8 @@ pub struct CustomObject {
 macro_rules! objects {
     ($($variant:ident = $rank:literal),* $(,)?) => {
         /// One Kubernetes object. Serializes as the object itself (apiVersion and kind included).
+        // Built once per render and moved, never copied in bulk: boxing would only add noise.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
         pub enum Object {

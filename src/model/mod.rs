@@ -176,17 +176,20 @@ impl<'a> Document<'a> {
 
     /// The dotted key path whose key or value contains `span` (deepest match).
     pub fn key_path_at(&self, span: &Range<usize>) -> Option<String> {
+        // A table opened by a `[header]` spans only the header, so tables are always searched.
         fn walk(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+            let inside = |r: &Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
             for (k, v) in table.iter() {
-                let (ks, vs) = (k.span(), v.span());
-                let inside = |r: &Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
-                if inside(&ks) || inside(&vs) {
-                    path.push(k.get_ref().to_string());
-                    if let DeValue::Table(t) = v.get_ref() {
-                        walk(t, span, path);
-                    }
+                path.push(k.get_ref().to_string());
+                let here = inside(&k.span()) || inside(&v.span());
+                let deeper = match v.get_ref() {
+                    DeValue::Table(t) => walk(t, span, path),
+                    _ => false,
+                };
+                if deeper || here {
                     return true;
                 }
+                path.pop();
             }
             false
         }

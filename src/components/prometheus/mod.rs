@@ -1,13 +1,402 @@
-//! TEMPORARY placeholder.
+//! Prometheus: a StatefulSet of identical replicas (each scrapes everything, so one can fail),
+//! with its TSDB on a volume per pod, configuration and rules from ConfigMaps that it reloads
+//! itself when they change (`--config.auto-reload`, no restart and no lifecycle API), and
+//! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
+
+mod config;
 pub mod rules;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    Affinity, ConfigMap, PodAffinityTerm, PodAntiAffinity, PodSpec, PodTemplateSpec, Service,
+    ServiceAccount, ServicePort, ServiceSpec, WeightedPodAffinityTerm,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Deserialize;
+
 use super::{Component, Context};
 use crate::k8s::Object;
-#[derive(Debug, Default, Deserialize)]
+use crate::k8s::meta::App;
+use crate::k8s::pod;
+use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::{Duration, HostName, Image, Problem, Quantity, Resources, Stack, check_replicas};
+
+const NAME: &str = "prometheus";
+const PORT: i32 = 9090;
+const PORT_NAME: &str = "http";
+const CONFIG_DIR: &str = "/etc/prometheus/config";
+pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
+const DATA_DIR: &str = "/prometheus";
+/// The image's `nobody` user.
+const UID: i64 = 65534;
+
+/// `[prometheus]`.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Prometheus { alerts: rules::Alerts }
+pub struct Prometheus {
+    pub enabled: bool,
+    /// Identical replicas; each scrapes every target, so alerts survive one replica's loss.
+    pub replicas: i32,
+    pub image: Image,
+    /// How often every target is scraped.
+    pub scrape_interval: Duration,
+    /// At most `scrape_interval`.
+    pub scrape_timeout: Duration,
+    /// How often recording and alerting rules are evaluated.
+    pub evaluation_interval: Duration,
+    pub retention: Retention,
+    /// Size of each replica's TSDB volume.
+    pub storage: Quantity,
+    pub resources: Resources,
+    pub query: Query,
+    /// Public host name (e.g. `prometheus.example.com`); sets `--web.external-url` so alert
+    /// links point at it.
+    pub host: Option<HostName>,
+    pub scrape: config::Scrape,
+    pub alerts: rules::Alerts,
+}
+
+/// How long and how much data is kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Delete blocks older than this.
+    pub time: Duration,
+    /// Delete the oldest blocks beyond this size (a Kubernetes quantity such as `42Gi`).
+    /// Default: 85% of `storage`, so a full volume never crash-loops the pod.
+    pub size: Option<Quantity>,
+}
+
+/// Query limits (the seed's `max_concurrency` and `timeout`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Query {
+    pub max_concurrency: u32,
+    pub timeout: Duration,
+    pub max_samples: u64,
+}
+
+impl Default for Prometheus {
+    fn default() -> Self {
+        let d = |s: &str| Duration::parse(s).expect("invariant: valid default");
+        Prometheus {
+            enabled: true,
+            replicas: 2,
+            image: Image::parse("quay.io/prometheus/prometheus:v3.14.0").expect("invariant: valid default"),
+            scrape_interval: d("15s"),
+            scrape_timeout: d("10s"),
+            evaluation_interval: d("15s"),
+            retention: Retention::default(),
+            storage: Quantity::parse("50Gi").expect("invariant: valid default"),
+            resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
+            query: Query::default(),
+            host: None,
+            scrape: config::Scrape::default(),
+            alerts: rules::Alerts::default(),
+        }
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            time: Duration::parse("15d").expect("invariant: valid default"),
+            size: None,
+        }
+    }
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            max_concurrency: 20,
+            timeout: Duration::parse("2m").expect("invariant: valid default"),
+            max_samples: 50_000_000,
+        }
+    }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+impl Prometheus {
+    /// `--storage.tsdb.retention.size` in Prometheus units (MB = 2^20 bytes).
+    fn retention_size_flag(&self) -> String {
+        let bytes = match &self.retention.size {
+            Some(size) => size.value(),
+            None => self.storage.value() * 0.85,
+        };
+        format!("{}MB", (bytes / MIB).floor() as u64)
+    }
+
+    fn app<'a>(&self, cx: &Context<'a>) -> App<'a> {
+        cx.app(NAME, "metrics-server")
+    }
+
+    fn service_address(&self, stack: &Stack) -> ServiceAddress {
+        ServiceAddress {
+            service: NAME.into(),
+            namespace: stack.namespace.to_string(),
+            port_name: PORT_NAME.into(),
+            port: PORT,
+        }
+    }
+}
+
 impl Component for Prometheus {
-    const NAME: &'static str = "prometheus";
-    const FILE: &'static str = "prometheus";
-    fn build(&self, _cx: &Context<'_>) -> anyhow::Result<Vec<Object>> { let _ = &self.alerts; Ok(vec![]) }
+    const NAME: &'static str = NAME;
+    const FILE: &'static str = NAME;
+
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    fn check(&self, _stack: &Stack) -> Vec<Problem> {
+        let mut problems = self.resources.check("prometheus.resources");
+        problems.extend(check_replicas("prometheus.replicas", self.replicas, 10));
+        if self.scrape_timeout > self.scrape_interval {
+            problems.push(Problem::error(
+                "prometheus.scrape_timeout",
+                "timeout-above-interval",
+                format!(
+                    "scrape_timeout ({}) is longer than scrape_interval ({})",
+                    self.scrape_timeout, self.scrape_interval
+                ),
+                "Prometheus rejects this; make scrape_timeout at most scrape_interval",
+            ));
+        }
+        if let Some(size) = &self.retention.size
+            && size.value() > self.storage.value()
+        {
+            problems.push(Problem::error(
+                "prometheus.retention.size",
+                "retention-above-storage",
+                format!("retention.size ({size}) is larger than the volume ({})", self.storage),
+                "keep retention.size at about 85% of prometheus.storage, or leave it unset to derive it",
+            ));
+        }
+        if self.query.max_concurrency == 0 {
+            problems.push(Problem::error(
+                "prometheus.query.max_concurrency",
+                "invalid-value",
+                "query.max_concurrency = 0 would refuse every query",
+                "set it to at least 1 (Prometheus' default is 20)",
+            ));
+        }
+        problems.extend(self.alerts.check());
+        problems
+    }
+
+    fn offers(&self, stack: &Stack) -> Vec<Offer> {
+        vec![Offer::Scrape(ScrapeTarget {
+            job: NAME.into(),
+            app: NAME.into(),
+            port_name: PORT_NAME.into(),
+            path: "/metrics".into(),
+            honor_labels: false,
+            service: self.service_address(stack),
+        })]
+    }
+
+    fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
+        let app = self.app(cx);
+        let prometheus_yml = cx.templates.render_yaml(
+            "prometheus/prometheus.yml.j2",
+            &config::config_file(self, cx.stack, cx.endpoints),
+        )?;
+        let rules: BTreeMap<String, String> = self.alerts.rule_files(cx.stack, cx.templates)?.into_iter().collect();
+        let mut objects: Vec<Object> = vec![
+            service_account(&app).into(),
+            cluster_role(&app).into(),
+            cluster_role_binding(&app).into(),
+            config_map(&app, "prometheus-config", BTreeMap::from([("prometheus.yml".into(), prometheus_yml)])).into(),
+            config_map(&app, "prometheus-rules", rules).into(),
+            service(&app, NAME, false).into(),
+            service(&app, "prometheus-headless", true).into(),
+            self.stateful_set(&app, cx.stack).into(),
+        ];
+        if self.replicas > 1 {
+            objects.push(disruption_budget(&app).into());
+        }
+        Ok(objects)
+    }
+}
+
+fn service_account(app: &App<'_>) -> ServiceAccount {
+    ServiceAccount {
+        metadata: app.meta(NAME),
+        // Discovery reads the API with this token.
+        automount_service_account_token: Some(true),
+        ..ServiceAccount::default()
+    }
+}
+
+/// Read-only access to what `kubernetes_sd_configs` roles pod and node list, plus the kubelet's
+/// metrics endpoints (`nodes/metrics` covers /metrics/cadvisor).
+fn cluster_role(app: &App<'_>) -> ClusterRole {
+    let rule = |resources: &[&str], verbs: &[&str]| PolicyRule {
+        api_groups: Some(vec![String::new()]),
+        resources: Some(resources.iter().map(|s| s.to_string()).collect()),
+        verbs: verbs.iter().map(|s| s.to_string()).collect(),
+        ..PolicyRule::default()
+    };
+    ClusterRole {
+        metadata: app.cluster_meta(NAME),
+        rules: Some(vec![
+            rule(&["nodes", "pods"], &["get", "list", "watch"]),
+            rule(&["nodes/metrics"], &["get"]),
+        ]),
+        ..ClusterRole::default()
+    }
+}
+
+fn cluster_role_binding(app: &App<'_>) -> ClusterRoleBinding {
+    let meta = app.cluster_meta(NAME);
+    ClusterRoleBinding {
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "ClusterRole".into(),
+            name: meta.name.clone().unwrap_or_default(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: NAME.into(),
+            namespace: Some(app.namespace.into()),
+            ..Subject::default()
+        }]),
+        metadata: meta,
+    }
+}
+
+fn config_map(app: &App<'_>, name: &str, data: BTreeMap<String, String>) -> ConfigMap {
+    ConfigMap {
+        metadata: app.meta(name),
+        data: Some(data),
+        ..ConfigMap::default()
+    }
+}
+
+/// The client Service, or the headless one that gives each replica a stable DNS name.
+fn service(app: &App<'_>, name: &str, headless: bool) -> Service {
+    Service {
+        metadata: app.meta(name),
+        spec: Some(ServiceSpec {
+            cluster_ip: headless.then(|| "None".to_string()),
+            selector: Some(app.selector_labels()),
+            ports: Some(vec![ServicePort {
+                name: Some(PORT_NAME.into()),
+                port: PORT,
+                target_port: Some(IntOrString::String(PORT_NAME.into())),
+                protocol: Some("TCP".into()),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+fn disruption_budget(app: &App<'_>) -> PodDisruptionBudget {
+    PodDisruptionBudget {
+        metadata: app.meta(NAME),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(1)),
+            selector: Some(app.selector()),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        ..PodDisruptionBudget::default()
+    }
+}
+
+/// Prefer spreading replicas over nodes; a soft rule, so a small cluster still schedules them.
+pub(crate) fn spread_over_nodes(app: &App<'_>) -> Affinity {
+    Affinity {
+        pod_anti_affinity: Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                weight: 100,
+                pod_affinity_term: PodAffinityTerm {
+                    label_selector: Some(app.selector()),
+                    topology_key: "kubernetes.io/hostname".into(),
+                    ..PodAffinityTerm::default()
+                },
+            }]),
+            ..PodAntiAffinity::default()
+        }),
+        ..Affinity::default()
+    }
+}
+
+impl Prometheus {
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            // Setting args replaces the image's CMD, so its two defaults are repeated here.
+            format!("--config.file={CONFIG_DIR}/prometheus.yml"),
+            format!("--storage.tsdb.path={DATA_DIR}"),
+            format!("--storage.tsdb.retention.time={}", self.retention.time),
+            format!("--storage.tsdb.retention.size={}", self.retention_size_flag()),
+            format!("--query.max-concurrency={}", self.query.max_concurrency),
+            format!("--query.timeout={}", self.query.timeout),
+            format!("--query.max-samples={}", self.query.max_samples),
+            // Re-reads prometheus.yml and the rule files when the ConfigMaps change.
+            "--config.auto-reload".to_string(),
+        ];
+        if let Some(host) = &self.host {
+            args.push(format!("--web.external-url=https://{host}/"));
+        }
+        args
+    }
+
+    fn stateful_set(&self, app: &App<'_>, stack: &Stack) -> StatefulSet {
+        let mut container = pod::container(NAME, self.image.as_str(), &self.resources);
+        container.args = Some(self.args());
+        container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
+        container.readiness_probe = Some(pod::http_probe("/-/ready", PORT_NAME));
+        container.liveness_probe = Some(pod::liveness_probe("/-/healthy", PORT_NAME));
+        container.volume_mounts = Some(vec![
+            pod::mount("config", CONFIG_DIR, true),
+            pod::mount("rules", RULES_DIR, true),
+            pod::mount("data", DATA_DIR, false),
+        ]);
+        let spec = PodSpec {
+            service_account_name: Some(NAME.into()),
+            automount_service_account_token: Some(true),
+            security_context: Some(pod::pod_security(UID)),
+            affinity: (self.replicas > 1).then(|| spread_over_nodes(app)),
+            // Time to finish writing the head block and WAL on shutdown.
+            termination_grace_period_seconds: Some(300),
+            containers: vec![container],
+            volumes: Some(vec![
+                pod::config_map_volume("config", "prometheus-config"),
+                pod::config_map_volume("rules", "prometheus-rules"),
+            ]),
+            ..PodSpec::default()
+        };
+        StatefulSet {
+            metadata: app.meta(NAME),
+            spec: Some(StatefulSetSpec {
+                replicas: Some(self.replicas),
+                service_name: Some("prometheus-headless".into()),
+                pod_management_policy: Some("Parallel".into()),
+                selector: app.selector(),
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(app.labels()),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(spec),
+                },
+                volume_claim_templates: Some(vec![pod::pvc_template(
+                    "data",
+                    &self.storage,
+                    stack.storage_class.as_ref().map(|c| c.as_str()),
+                )]),
+                ..StatefulSetSpec::default()
+            }),
+            ..StatefulSet::default()
+        }
+    }
 }
