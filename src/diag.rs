@@ -37,7 +37,9 @@ impl Location {
             file: file.to_string(),
             line,
             column,
-            source_line: text[line_start..line_end].trim_end_matches('\r').to_string(),
+            source_line: text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
             width,
         }
     }
@@ -167,7 +169,10 @@ impl fmt::Display for Failure {
 }
 
 /// Suggests the candidate closest to `word` (Levenshtein distance ≤ 1/3 of its length).
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.len() / 3).max(1);
     candidates
         .into_iter()
@@ -207,7 +212,10 @@ mod tests {
     #[test]
     fn suggests_a_close_key_and_nothing_for_a_distant_one() {
         let keys = ["scrape_interval", "retention", "replicas"];
-        assert_eq!(did_you_mean("scrape_intervall", keys), Some("scrape_interval"));
+        assert_eq!(
+            did_you_mean("scrape_intervall", keys),
+            Some("scrape_interval")
+        );
         assert_eq!(did_you_mean("replica", keys), Some("replicas"));
         assert_eq!(did_you_mean("colour", keys), None);
     }

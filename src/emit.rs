@@ -71,7 +71,9 @@ pub fn stream(files: &[RenderedFile]) -> String {
 /// Whether a file's first line marks it as written by monstack.
 pub fn written_by_monstack(path: &Path) -> bool {
     use std::io::{BufRead, BufReader};
-    let Ok(file) = fs::File::open(path) else { return false };
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
     let mut first = String::new();
     BufReader::new(file).read_line(&mut first).is_ok() && first.starts_with(HEADER_PREFIX)
 }
@@ -162,7 +164,8 @@ fn copy_entry(from: &Path, to: &Path) -> anyhow::Result<()> {
     if meta.file_type().is_symlink() {
         let target = fs::read_link(from).with_context(|| format!("reading {}", from.display()))?;
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&target, to).with_context(|| format!("linking {}", to.display()))?;
+        std::os::unix::fs::symlink(&target, to)
+            .with_context(|| format!("linking {}", to.display()))?;
         #[cfg(not(unix))]
         fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
         return Ok(());

@@ -35,7 +35,9 @@ impl Compilation {
 pub fn compile_path(path: Option<&Path>) -> anyhow::Result<Result<Compilation, Failure>> {
     match profile::load(path) {
         Ok(source) => compile(&source),
-        Err(d) => Ok(Err(Failure { diagnostics: vec![d] })),
+        Err(d) => Ok(Err(Failure {
+            diagnostics: vec![d],
+        })),
     }
 }
 
@@ -82,7 +84,9 @@ type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);
 /// Types every table of the profile, collecting all problems rather than the first.
 fn resolve(doc: &Document<'_>) -> ResolvedProfile {
     let mut diagnostics = unknown_tables(doc);
-    let stack = model::resolve_stack(doc).map_err(|d| diagnostics.push(d)).ok();
+    let stack = model::resolve_stack(doc)
+        .map_err(|d| diagnostics.push(d))
+        .ok();
     let mut resolved = Vec::new();
     for entry in components::ALL {
         match (entry.resolve)(doc) {

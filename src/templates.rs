@@ -12,10 +12,22 @@ use serde::Serialize;
 
 /// Every template, by its path under `templates/`.
 const SOURCES: &[(&str, &str)] = &[
-    ("prometheus/prometheus.yml.j2", include_str!("../templates/prometheus/prometheus.yml.j2")),
-    ("prometheus/alerts.yml.j2", include_str!("../templates/prometheus/alerts.yml.j2")),
-    ("prometheus/recording.yml.j2", include_str!("../templates/prometheus/recording.yml.j2")),
-    ("alertmanager/alertmanager.yml.j2", include_str!("../templates/alertmanager/alertmanager.yml.j2")),
+    (
+        "prometheus/prometheus.yml.j2",
+        include_str!("../templates/prometheus/prometheus.yml.j2"),
+    ),
+    (
+        "prometheus/alerts.yml.j2",
+        include_str!("../templates/prometheus/alerts.yml.j2"),
+    ),
+    (
+        "prometheus/recording.yml.j2",
+        include_str!("../templates/prometheus/recording.yml.j2"),
+    ),
+    (
+        "alertmanager/alertmanager.yml.j2",
+        include_str!("../templates/alertmanager/alertmanager.yml.j2"),
+    ),
 ];
 
 pub struct Templates {
@@ -79,7 +91,11 @@ fn yaml_scalar(v: Value) -> Result<String, minijinja::Error> {
 
 /// Strips trailing whitespace from every line and ends the text with exactly one newline.
 fn tidy(text: &str) -> String {
-    let mut out: String = text.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n");
+    let mut out: String = text
+        .lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
     while out.ends_with('\n') {
         out.pop();
     }

@@ -24,7 +24,9 @@ pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
 }
 
 fn error(code: &'static str, object: &Object, message: String, help: &str) -> Diagnostic {
-    Diagnostic::error(code, message).subject(object.id()).help(help)
+    Diagnostic::error(code, message)
+        .subject(object.id())
+        .help(help)
 }
 
 const CLUSTER_SCOPED: &[&str] = &["Namespace", "ClusterRole", "ClusterRoleBinding"];
@@ -88,8 +90,15 @@ fn has_port(template: &PodTemplateSpec, port: &IntOrString, protocol: &str) -> b
 fn service_selectors_and_ports(objects: &[&Object]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for o in objects {
-        let Object::Service(Service { spec: Some(spec), .. }) = o else { continue };
-        let Some(selector) = spec.selector.as_ref() else { continue };
+        let Object::Service(Service {
+            spec: Some(spec), ..
+        }) = o
+        else {
+            continue;
+        };
+        let Some(selector) = spec.selector.as_ref() else {
+            continue;
+        };
         let matching: Vec<_> = templates_in(objects, o.namespace())
             .into_iter()
             .filter(|t| selects(selector, t))
@@ -98,13 +107,19 @@ fn service_selectors_and_ports(objects: &[&Object]) -> Vec<Diagnostic> {
             out.push(error(
                 "selector-matches-nothing",
                 o,
-                format!("{} selects {selector:?}, which no rendered pod carries", o.id()),
+                format!(
+                    "{} selects {selector:?}, which no rendered pod carries",
+                    o.id()
+                ),
                 "make the Service selector equal the workload's pod labels",
             ));
             continue;
         }
         for port in spec.ports.iter().flatten() {
-            let target = port.target_port.clone().unwrap_or(IntOrString::Int(port.port));
+            let target = port
+                .target_port
+                .clone()
+                .unwrap_or(IntOrString::Int(port.port));
             let protocol = port.protocol.as_deref().unwrap_or("TCP");
             if !matching.iter().any(|t| has_port(t, &target, protocol)) {
                 out.push(error(
@@ -135,10 +150,17 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     for o in objects {
-        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else { continue };
+        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
+            continue;
+        };
         let config_maps = names("ConfigMap", o.namespace());
         let accounts = names("ServiceAccount", o.namespace());
-        let volumes: BTreeSet<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
+        let volumes: BTreeSet<&str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .map(|v| v.name.as_str())
+            .collect();
         let claims: BTreeSet<String> = match o {
             Object::StatefulSet(s) => s
                 .spec
@@ -148,14 +170,20 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
                 .collect(),
             _ => BTreeSet::new(),
         };
-        let containers = spec.containers.iter().chain(spec.init_containers.iter().flatten());
+        let containers = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten());
         for c in containers {
             for m in c.volume_mounts.iter().flatten() {
                 if !volumes.contains(m.name.as_str()) && !claims.contains(&m.name) {
                     out.push(error(
                         "volume-missing",
                         o,
-                        format!("container {} mounts volume {}, which the pod does not define", c.name, m.name),
+                        format!(
+                            "container {} mounts volume {}, which the pod does not define",
+                            c.name, m.name
+                        ),
                         "add the volume to the pod spec or fix the mount's name",
                     ));
                 }
@@ -168,7 +196,10 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
                 out.push(error(
                     "config-map-missing",
                     o,
-                    format!("volume {} refers to ConfigMap {}, which is not rendered", v.name, cm.name),
+                    format!(
+                        "volume {} refers to ConfigMap {}, which is not rendered",
+                        v.name, cm.name
+                    ),
                     "render the ConfigMap in the same component or fix the name",
                 ));
             }
@@ -189,7 +220,9 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
 
 fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
     let exists = |kind: &str, name: &str, ns: Option<&str>| {
-        objects.iter().any(|o| o.kind() == kind && o.name() == name && o.namespace() == ns)
+        objects
+            .iter()
+            .any(|o| o.kind() == kind && o.name() == name && o.namespace() == ns)
     };
     let mut out = Vec::new();
     for o in objects {
@@ -198,21 +231,38 @@ fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
             Object::RoleBinding(b) => (&b.role_ref, &b.subjects, o.namespace()),
             _ => continue,
         };
-        let role_ns = if role_ref.kind == "ClusterRole" { None } else { ns };
+        let role_ns = if role_ref.kind == "ClusterRole" {
+            None
+        } else {
+            ns
+        };
         if !exists(&role_ref.kind, &role_ref.name, role_ns) {
             out.push(error(
                 "role-missing",
                 o,
-                format!("{} binds {} {}, which is not rendered", o.id(), role_ref.kind, role_ref.name),
+                format!(
+                    "{} binds {} {}, which is not rendered",
+                    o.id(),
+                    role_ref.kind,
+                    role_ref.name
+                ),
                 "render the role or fix roleRef",
             ));
         }
-        for s in subjects.iter().flatten().filter(|s| s.kind == "ServiceAccount") {
+        for s in subjects
+            .iter()
+            .flatten()
+            .filter(|s| s.kind == "ServiceAccount")
+        {
             if !exists("ServiceAccount", &s.name, s.namespace.as_deref()) {
                 out.push(error(
                     "service-account-missing",
                     o,
-                    format!("{} grants to ServiceAccount {}, which is not rendered", o.id(), s.name),
+                    format!(
+                        "{} grants to ServiceAccount {}, which is not rendered",
+                        o.id(),
+                        s.name
+                    ),
                     "render the ServiceAccount or fix the subject",
                 ));
             }
@@ -231,9 +281,12 @@ fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnost
             Object::Service(s) => {
                 o.name() == a.service
                     && o.namespace() == Some(a.namespace.as_str())
-                    && s.spec.iter().flat_map(|sp| sp.ports.iter().flatten()).any(|p| {
-                        p.port == a.port && p.name.as_deref() == Some(a.port_name.as_str())
-                    })
+                    && s.spec
+                        .iter()
+                        .flat_map(|sp| sp.ports.iter().flatten())
+                        .any(|p| {
+                            p.port == a.port && p.name.as_deref() == Some(a.port_name.as_str())
+                        })
             }
             _ => false,
         });
@@ -260,7 +313,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-    use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, ServicePort, ServiceSpec, VolumeMount};
+    use k8s_openapi::api::core::v1::{
+        Container, ContainerPort, PodSpec, ServicePort, ServiceSpec, VolumeMount,
+    };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     use super::*;
@@ -268,7 +323,11 @@ mod tests {
     use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
 
     fn meta(name: &str) -> ObjectMeta {
-        ObjectMeta { name: Some(name.into()), namespace: Some("ns".into()), ..ObjectMeta::default() }
+        ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("ns".into()),
+            ..ObjectMeta::default()
+        }
     }
 
     fn labels(app: &str) -> BTreeMap<String, String> {
@@ -278,16 +337,30 @@ mod tests {
     fn deployment(app: &str, port: &str) -> Object {
         let container = Container {
             name: "c".into(),
-            ports: Some(vec![ContainerPort { name: Some(port.into()), container_port: 80, ..ContainerPort::default() }]),
-            volume_mounts: Some(vec![VolumeMount { name: "missing".into(), mount_path: "/x".into(), ..VolumeMount::default() }]),
+            ports: Some(vec![ContainerPort {
+                name: Some(port.into()),
+                container_port: 80,
+                ..ContainerPort::default()
+            }]),
+            volume_mounts: Some(vec![VolumeMount {
+                name: "missing".into(),
+                mount_path: "/x".into(),
+                ..VolumeMount::default()
+            }]),
             ..Container::default()
         };
         Deployment {
             metadata: meta(app),
             spec: Some(DeploymentSpec {
                 template: k8s_openapi::api::core::v1::PodTemplateSpec {
-                    metadata: Some(ObjectMeta { labels: Some(labels(app)), ..ObjectMeta::default() }),
-                    spec: Some(PodSpec { containers: vec![container], ..PodSpec::default() }),
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels(app)),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(PodSpec {
+                        containers: vec![container],
+                        ..PodSpec::default()
+                    }),
                 },
                 ..DeploymentSpec::default()
             }),
@@ -315,31 +388,60 @@ mod tests {
     }
 
     fn codes(objects: Vec<Object>, endpoints: &Endpoints) -> Vec<(&'static str, String)> {
-        let manifest = Manifest { parts: vec![Part { component: "t", file: "t", objects }] };
-        check(&manifest, endpoints).into_iter().map(|d| (d.code, d.subject.unwrap_or_default())).collect()
+        let manifest = Manifest {
+            parts: vec![Part {
+                component: "t",
+                file: "t",
+                objects,
+            }],
+        };
+        check(&manifest, endpoints)
+            .into_iter()
+            .map(|d| (d.code, d.subject.unwrap_or_default()))
+            .collect()
     }
 
     #[test]
     fn a_service_selecting_no_pod_is_named() {
-        let found = codes(vec![deployment("web", "http"), service("api", "api", "http")], &Endpoints::default());
-        assert!(found.contains(&("selector-matches-nothing", "Service/ns/api".into())), "{found:?}");
+        let found = codes(
+            vec![deployment("web", "http"), service("api", "api", "http")],
+            &Endpoints::default(),
+        );
+        assert!(
+            found.contains(&("selector-matches-nothing", "Service/ns/api".into())),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn a_service_targeting_an_undeclared_port_is_named() {
-        let found = codes(vec![deployment("web", "http"), service("web", "web", "metrics")], &Endpoints::default());
-        assert!(found.contains(&("target-port-missing", "Service/ns/web".into())), "{found:?}");
+        let found = codes(
+            vec![deployment("web", "http"), service("web", "web", "metrics")],
+            &Endpoints::default(),
+        );
+        assert!(
+            found.contains(&("target-port-missing", "Service/ns/web".into())),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn a_mount_without_its_volume_is_named() {
         let found = codes(vec![deployment("web", "http")], &Endpoints::default());
-        assert!(found.contains(&("volume-missing", "Deployment/ns/web".into())), "{found:?}");
+        assert!(
+            found.contains(&("volume-missing", "Deployment/ns/web".into())),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn an_offered_address_without_its_service_is_named() {
-        let service = ServiceAddress { service: "gone".into(), namespace: "ns".into(), port_name: "http".into(), port: 80 };
+        let service = ServiceAddress {
+            service: "gone".into(),
+            namespace: "ns".into(),
+            port_name: "http".into(),
+            port: 80,
+        };
         let target = ScrapeTarget {
             job: "gone".into(),
             app: "gone".into(),
@@ -348,9 +450,14 @@ mod tests {
             honor_labels: false,
             service,
         };
-        let endpoints = Endpoints { offers: vec![("gone", Offer::Scrape(target))] };
+        let endpoints = Endpoints {
+            offers: vec![("gone", Offer::Scrape(target))],
+        };
         let found = codes(vec![], &endpoints);
-        assert_eq!(found, vec![("address-unresolved", "Service/ns/gone".to_string())]);
+        assert_eq!(
+            found,
+            vec![("address-unresolved", "Service/ns/gone".to_string())]
+        );
     }
 
     #[test]
@@ -360,10 +467,21 @@ mod tests {
             s.metadata.namespace = None;
         }
         let found = codes(
-            vec![deployment("web", "http"), service("web", "web", "http"), service("web", "web", "http"), no_ns],
+            vec![
+                deployment("web", "http"),
+                service("web", "web", "http"),
+                service("web", "web", "http"),
+                no_ns,
+            ],
             &Endpoints::default(),
         );
-        assert!(found.contains(&("duplicate-object", "Service/ns/web".into())), "{found:?}");
-        assert!(found.contains(&("missing-namespace", "Service/web".into())), "{found:?}");
+        assert!(
+            found.contains(&("duplicate-object", "Service/ns/web".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("missing-namespace", "Service/web".into())),
+            "{found:?}"
+        );
     }
 }

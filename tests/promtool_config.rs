@@ -29,7 +29,10 @@ fn substitute_kubernetes_sd(value: &mut Value) -> usize {
                 let target = Value::Sequence(vec![Value::String("127.0.0.1:1".into())]);
                 let mut entry = Mapping::new();
                 entry.insert("targets".into(), target);
-                map.insert("static_configs".into(), Value::Sequence(vec![Value::Mapping(entry)]));
+                map.insert(
+                    "static_configs".into(),
+                    Value::Sequence(vec![Value::Mapping(entry)]),
+                );
                 replaced += 1;
             }
             for (_, v) in map.iter_mut() {
@@ -48,11 +51,17 @@ fn substitute_kubernetes_sd(value: &mut Value) -> usize {
 
 #[test]
 fn promtool_accepts_prometheus_yml_of_every_shipped_profile() {
-    let Some(promtool) = common::require_tool("promtool") else { return };
+    let Some(promtool) = common::require_tool("promtool") else {
+        return;
+    };
     for profile in common::shipped_profiles() {
         let mut config: Value = serde_yaml_ng::from_str(&prometheus_yml(&profile)).unwrap();
         let replaced = substitute_kubernetes_sd(&mut config);
-        assert!(replaced > 0, "{}: expected Kubernetes discovery blocks", profile.display());
+        assert!(
+            replaced > 0,
+            "{}: expected Kubernetes discovery blocks",
+            profile.display()
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("prometheus.yml");
         std::fs::write(&path, serde_yaml_ng::to_string(&config).unwrap()).unwrap();
@@ -103,7 +112,12 @@ fn kubernetes_discovery_blocks_are_well_formed() {
     for profile in common::shipped_profiles() {
         let config: Config = serde_yaml_ng::from_str(&prometheus_yml(&profile)).unwrap();
         for job in &config.scrape_configs {
-            assert_eq!(job.kubernetes_sd_configs.len(), 1, "{}: one discovery block", job.job_name);
+            assert_eq!(
+                job.kubernetes_sd_configs.len(),
+                1,
+                "{}: one discovery block",
+                job.job_name
+            );
             for sd in &job.kubernetes_sd_configs {
                 assert!(
                     ["pod", "node"].contains(&sd.role.as_str()),
@@ -111,10 +125,23 @@ fn kubernetes_discovery_blocks_are_well_formed() {
                     job.job_name,
                     sd.role
                 );
-                let names = sd.namespaces.as_ref().map(|n| n.names.clone()).unwrap_or_default();
-                assert_eq!(sd.role == "pod", !names.is_empty(), "{}: pod discovery is scoped to namespaces", job.job_name);
+                let names = sd
+                    .namespaces
+                    .as_ref()
+                    .map(|n| n.names.clone())
+                    .unwrap_or_default();
+                assert_eq!(
+                    sd.role == "pod",
+                    !names.is_empty(),
+                    "{}: pod discovery is scoped to namespaces",
+                    job.job_name
+                );
                 for ns in names {
-                    assert!(monstack::model::DnsLabel::parse(&ns).is_ok(), "{}: bad namespace {ns}", job.job_name);
+                    assert!(
+                        monstack::model::DnsLabel::parse(&ns).is_ok(),
+                        "{}: bad namespace {ns}",
+                        job.job_name
+                    );
                 }
             }
         }
@@ -125,7 +152,11 @@ fn kubernetes_discovery_blocks_are_well_formed() {
 fn every_metrics_source_has_a_job() {
     let profile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
     let config: Config = serde_yaml_ng::from_str(&prometheus_yml(&profile)).unwrap();
-    let jobs: Vec<&str> = config.scrape_configs.iter().map(|j| j.job_name.as_str()).collect();
+    let jobs: Vec<&str> = config
+        .scrape_configs
+        .iter()
+        .map(|j| j.job_name.as_str())
+        .collect();
     for expected in [
         "prometheus",
         "alertmanager",
@@ -135,6 +166,9 @@ fn every_metrics_source_has_a_job() {
         "dapr-sidecars",
         "kafka",
     ] {
-        assert!(jobs.contains(&expected), "no scrape job {expected} in {jobs:?}");
+        assert!(
+            jobs.contains(&expected),
+            "no scrape job {expected} in {jobs:?}"
+        );
     }
 }

@@ -27,7 +27,10 @@ fn every_snapshot_belongs_to_a_shipped_profile() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_prefix("render__").and_then(|n| n.strip_suffix(".snap")) {
+        if let Some(stem) = name
+            .strip_prefix("render__")
+            .and_then(|n| n.strip_suffix(".snap"))
+        {
             assert!(stems.iter().any(|s| s == stem), "orphaned snapshot {name}");
         }
     }
@@ -44,10 +47,17 @@ fn rendering_twice_is_byte_identical() {
 fn config_files_are_literal_block_scalars() {
     for profile in common::shipped_profiles() {
         let text = render(&profile);
-        assert!(text.contains("  prometheus.yml: |\n    # prometheus.yml for stack"), "{}", profile.display());
+        assert!(
+            text.contains("  prometheus.yml: |\n    # prometheus.yml for stack"),
+            "{}",
+            profile.display()
+        );
         // A quoted multi-line string would show escaped newlines.
         for line in text.lines().filter(|l| l.contains(".yml: ")) {
-            assert!(line.trim_end().ends_with('|') || line.trim_end().ends_with("|-"), "not a block scalar: {line}");
+            assert!(
+                line.trim_end().ends_with('|') || line.trim_end().ends_with("|-"),
+                "not a block scalar: {line}"
+            );
         }
     }
 }

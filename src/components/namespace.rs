@@ -21,8 +21,14 @@ impl Component for Namespace {
         let mut labels = app.labels();
         // Pod Security Admission: every pod monstack renders meets "restricted", so the
         // namespace enforces it. Host-path agents (log shipping) must run elsewhere or relax this.
-        labels.insert("pod-security.kubernetes.io/enforce".into(), "restricted".into());
-        labels.insert("pod-security.kubernetes.io/warn".into(), "restricted".into());
+        labels.insert(
+            "pod-security.kubernetes.io/enforce".into(),
+            "restricted".into(),
+        );
+        labels.insert(
+            "pod-security.kubernetes.io/warn".into(),
+            "restricted".into(),
+        );
         Ok(vec![
             NamespaceObject {
                 metadata: ObjectMeta {

@@ -35,7 +35,10 @@ impl App<'_> {
     pub fn selector_labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
             ("app.kubernetes.io/name".to_string(), self.name.to_string()),
-            ("app.kubernetes.io/instance".to_string(), self.instance.to_string()),
+            (
+                "app.kubernetes.io/instance".to_string(),
+                self.instance.to_string(),
+            ),
         ])
     }
 

@@ -66,8 +66,14 @@ impl Resources {
     pub fn new(requests: (&str, &str), limits: (&str, &str)) -> Self {
         let q = |s: &str| Quantity::parse(s).expect("invariant: default quantities are valid");
         Resources {
-            requests: CpuMemory { cpu: q(requests.0), memory: q(requests.1) },
-            limits: CpuMemory { cpu: q(limits.0), memory: q(limits.1) },
+            requests: CpuMemory {
+                cpu: q(requests.0),
+                memory: q(requests.1),
+            },
+            limits: CpuMemory {
+                cpu: q(limits.0),
+                memory: q(limits.1),
+            },
         }
     }
 
@@ -99,12 +105,28 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn error(key: impl Into<String>, code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Self {
-        Problem { key: key.into(), diagnostic: Diagnostic::error(code, message).help(help) }
+    pub fn error(
+        key: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Problem {
+            key: key.into(),
+            diagnostic: Diagnostic::error(code, message).help(help),
+        }
     }
 
-    pub fn warning(key: impl Into<String>, code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Self {
-        Problem { key: key.into(), diagnostic: Diagnostic::warning(code, message).help(help) }
+    pub fn warning(
+        key: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Problem {
+            key: key.into(),
+            diagnostic: Diagnostic::warning(code, message).help(help),
+        }
     }
 }
 
@@ -136,14 +158,19 @@ impl<'a> Document<'a> {
                 let d = Diagnostic::error("toml-syntax", format!("the profile is not valid TOML: {}", err.message().trim()))
                     .at(Location::from_span(&source.name, &source.text, span))
                     .help("fix the TOML syntax at the marked position (strings need quotes, tables are [name])");
-                Err(Failure { diagnostics: vec![d] })
+                Err(Failure {
+                    diagnostics: vec![d],
+                })
             }
         }
     }
 
     /// Top-level table names with their spans.
     pub fn tables(&self) -> impl Iterator<Item = (&str, Range<usize>)> {
-        self.root.get_ref().iter().map(|(k, _)| (k.get_ref().as_ref(), k.span()))
+        self.root
+            .get_ref()
+            .iter()
+            .map(|(k, _)| (k.get_ref().as_ref(), k.span()))
     }
 
     /// Deserializes the top-level table `name` (an empty table when absent) into `T`.
@@ -159,12 +186,18 @@ impl<'a> Document<'a> {
 
     fn type_error(&self, section: &str, err: &toml::de::Error) -> Diagnostic {
         let span = err.span().unwrap_or(0..0);
-        let key = self.key_path_at(&span).unwrap_or_else(|| section.to_string());
+        let key = self
+            .key_path_at(&span)
+            .unwrap_or_else(|| section.to_string());
         let message = err.message().trim().to_string();
         let (code, help) = explain(&message, &key);
         let mut d = Diagnostic::error(code, message).key(key);
         if span != (0..0) {
-            d = d.at(Location::from_span(&self.source.name, &self.source.text, span));
+            d = d.at(Location::from_span(
+                &self.source.name,
+                &self.source.text,
+                span,
+            ));
         } else {
             d = d.subject(format!("{} [{section}]", self.source.name));
         }
@@ -178,7 +211,8 @@ impl<'a> Document<'a> {
     pub fn key_path_at(&self, span: &Range<usize>) -> Option<String> {
         // A table opened by a `[header]` spans only the header, so tables are always searched.
         fn walk(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
-            let inside = |r: &Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
+            let inside =
+                |r: &Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
             for (k, v) in table.iter() {
                 path.push(k.get_ref().to_string());
                 let here = inside(&k.span()) || inside(&v.span());
@@ -216,7 +250,11 @@ impl<'a> Document<'a> {
     pub fn locate(&self, problem: Problem) -> Diagnostic {
         let d = problem.diagnostic.key(problem.key.clone());
         match self.span_of(&problem.key) {
-            Some(span) => d.at(Location::from_span(&self.source.name, &self.source.text, span)),
+            Some(span) => d.at(Location::from_span(
+                &self.source.name,
+                &self.source.text,
+                span,
+            )),
             None => d.subject(self.source.name.clone()),
         }
     }
@@ -230,15 +268,26 @@ fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
         let help = match did_you_mean(unknown, expected.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None if expected.is_empty() => "remove this key".to_string(),
-            None => format!("remove it; the keys allowed here are: {}", expected.join(", ")),
+            None => format!(
+                "remove it; the keys allowed here are: {}",
+                expected.join(", ")
+            ),
         };
         return ("unknown-key", Some(help));
     }
     if message.starts_with("missing field") {
-        return ("missing-key", Some(format!("add the missing key under [{}]", key)));
+        return (
+            "missing-key",
+            Some(format!("add the missing key under [{}]", key)),
+        );
     }
     if message.starts_with("invalid type") {
-        return ("wrong-type", Some(format!("check the value of {key} against profiles/production.toml")));
+        return (
+            "wrong-type",
+            Some(format!(
+                "check the value of {key} against profiles/production.toml"
+            )),
+        );
     }
     ("invalid-value", None)
 }
@@ -253,7 +302,10 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Source {
-        Source { name: "test.toml".into(), text: text.into() }
+        Source {
+            name: "test.toml".into(),
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -282,7 +334,11 @@ mod tests {
         let doc = Document::parse(&src).unwrap();
         let err = resolve_stack(&doc).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("stack.namespace"));
-        assert!(err.message.contains("not a valid Kubernetes name"), "{}", err.message);
+        assert!(
+            err.message.contains("not a valid Kubernetes name"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.at.unwrap().column, 13);
     }
 

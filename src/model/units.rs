@@ -67,7 +67,10 @@ impl Quantity {
             "Ei" => Some(1024f64.powi(6)),
             _ => None,
         };
-        let value = number.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let value = number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0);
         match (value, multiplier) {
             (Some(v), Some(m)) if !number.starts_with('+') => Ok(Quantity {
                 text: s.to_string(),
@@ -95,7 +98,10 @@ impl Quantity {
     }
 }
 
-string_value!(Quantity, "a Kubernetes quantity such as \"250m\", \"512Mi\" or \"50Gi\"");
+string_value!(
+    Quantity,
+    "a Kubernetes quantity such as \"250m\", \"512Mi\" or \"50Gi\""
+);
 
 fn split_number(s: &str) -> (&str, &str) {
     let end = s
@@ -124,7 +130,8 @@ fn quantity_hint(s: &str) -> String {
 }
 
 /// A duration in Prometheus notation (`15s`, `5m`, `1h30m`, `15d`), as written and in ms.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Compares by length of time (`"4h" > "5m"`), never by text.
+#[derive(Debug, Clone)]
 pub struct Duration {
     text: String,
     millis: u64,
@@ -154,7 +161,9 @@ impl Duration {
             return Err(bad());
         }
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if digits == 0 {
                 return Err(bad());
             }
@@ -199,6 +208,26 @@ impl Duration {
     }
 }
 
+impl PartialEq for Duration {
+    fn eq(&self, other: &Self) -> bool {
+        self.millis == other.millis
+    }
+}
+
+impl Eq for Duration {}
+
+impl PartialOrd for Duration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Duration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.millis.cmp(&other.millis)
+    }
+}
+
 string_value!(Duration, "a duration such as \"15s\", \"5m\" or \"15d\"");
 
 /// A container image pinned to a tag or digest; `latest` and untagged images are refused so a
@@ -238,7 +267,10 @@ impl Image {
     }
 }
 
-string_value!(Image, "an image reference with a pinned tag, e.g. \"quay.io/prometheus/prometheus:v3.14.0\"");
+string_value!(
+    Image,
+    "an image reference with a pinned tag, e.g. \"quay.io/prometheus/prometheus:v3.14.0\""
+);
 
 /// A DNS-1123 label (namespaces, Secret and Service names).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -250,7 +282,8 @@ impl DnsLabel {
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 63
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
@@ -281,7 +314,11 @@ fn suggest_label(s: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let trimmed = cleaned.trim_matches('-');
-    if trimmed.is_empty() { "monitoring".into() } else { trimmed.chars().take(63).collect() }
+    if trimmed.is_empty() {
+        "monitoring".into()
+    } else {
+        trimmed.chars().take(63).collect()
+    }
 }
 
 /// A DNS-1123 subdomain used as a host name (`grafana.example.com`).
@@ -322,7 +359,10 @@ mod tests {
     #[test]
     fn quantities_parse_to_base_units() {
         assert_eq!(Quantity::parse("250m").unwrap().value(), 0.25);
-        assert_eq!(Quantity::parse("2Gi").unwrap().value(), 2.0 * 1024f64.powi(3));
+        assert_eq!(
+            Quantity::parse("2Gi").unwrap().value(),
+            2.0 * 1024f64.powi(3)
+        );
         assert_eq!(Quantity::parse("1").unwrap().value(), 1.0);
     }
 
@@ -340,6 +380,11 @@ mod tests {
         assert_eq!(Duration::parse("1h30m").unwrap().millis(), 5_400_000);
         assert_eq!(Duration::parse("15d").unwrap().millis(), 15 * 86_400_000);
         assert_eq!(Duration::parse("500ms").unwrap().millis(), 500);
+        assert!(Duration::parse("4h").unwrap() > Duration::parse("5m").unwrap());
+        assert_eq!(
+            Duration::parse("60s").unwrap(),
+            Duration::parse("1m").unwrap()
+        );
         for bad in ["15 days", "", "5", "m5", "5m1h", "1.5h"] {
             assert!(Duration::parse(bad).is_err(), "{bad} must be rejected");
         }
@@ -349,14 +394,26 @@ mod tests {
     fn images_must_be_pinned() {
         assert!(Image::parse("quay.io/prometheus/prometheus:v3.14.0").is_ok());
         assert!(Image::parse("localhost:5000/prom@sha256:abc").is_ok());
-        assert!(Image::parse("prom/prometheus:latest").unwrap_err().contains("latest"));
-        assert!(Image::parse("localhost:5000/prom").unwrap_err().contains("no tag"));
+        assert!(
+            Image::parse("prom/prometheus:latest")
+                .unwrap_err()
+                .contains("latest")
+        );
+        assert!(
+            Image::parse("localhost:5000/prom")
+                .unwrap_err()
+                .contains("no tag")
+        );
     }
 
     #[test]
     fn names_follow_dns_rules() {
         assert!(DnsLabel::parse("monitoring").is_ok());
-        assert!(DnsLabel::parse("Monitoring_NS").unwrap_err().contains("monitoring-ns"));
+        assert!(
+            DnsLabel::parse("Monitoring_NS")
+                .unwrap_err()
+                .contains("monitoring-ns")
+        );
         assert!(HostName::parse("grafana.example.com").is_ok());
         assert!(HostName::parse("grafana..example.com").is_err());
     }

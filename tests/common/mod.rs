@@ -59,7 +59,9 @@ pub fn require_tool(name: &str) -> Option<PathBuf> {
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin").join(name);
+    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(name);
     if local.is_file() {
         return Some(local);
     }

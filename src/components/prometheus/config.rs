@@ -185,7 +185,12 @@ fn jobs(scrape: &Scrape, stack: &Stack, endpoints: &Endpoints) -> Vec<Job> {
         jobs.push(dapr_job(apps));
     }
     if scrape.kafka.enabled {
-        let namespaces = scrape.kafka.namespaces.iter().map(|n| n.to_string()).collect();
+        let namespaces = scrape
+            .kafka
+            .namespaces
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         jobs.push(kafka_job(namespaces));
     }
     jobs
@@ -201,9 +206,18 @@ fn stack_component_job(t: &ScrapeTarget, stack: &Stack) -> Job {
     job.honor_labels = t.honor_labels;
     job.metrics_path = (t.path != "/metrics").then(|| t.path.clone());
     job.relabel_configs = vec![
-        keep(&["__meta_kubernetes_pod_label_app_kubernetes_io_name"], t.app.clone()),
-        keep(&["__meta_kubernetes_pod_label_app_kubernetes_io_instance"], stack.name.to_string()),
-        keep(&["__meta_kubernetes_pod_container_port_name"], t.port_name.clone()),
+        keep(
+            &["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+            t.app.clone(),
+        ),
+        keep(
+            &["__meta_kubernetes_pod_label_app_kubernetes_io_instance"],
+            stack.name.to_string(),
+        ),
+        keep(
+            &["__meta_kubernetes_pod_container_port_name"],
+            t.port_name.clone(),
+        ),
     ];
     job.relabel_configs.extend(namespace_and_pod());
     job
@@ -216,32 +230,53 @@ fn application_pods_job(namespaces: Vec<String>) -> Job {
         namespaces,
     );
     job.relabel_configs = vec![
-        keep(&["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "true"),
-        drop(&["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Completed"),
+        keep(
+            &["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
+            "true",
+        ),
+        drop(
+            &["__meta_kubernetes_pod_phase"],
+            "Pending|Succeeded|Failed|Completed",
+        ),
         Relabel {
             target_label: Some("__scheme__"),
             regex: Some("(https?)".into()),
-            ..copy("__meta_kubernetes_pod_annotation_prometheus_io_scheme", "__scheme__")
+            ..copy(
+                "__meta_kubernetes_pod_annotation_prometheus_io_scheme",
+                "__scheme__",
+            )
         },
-        copy("__meta_kubernetes_pod_annotation_prometheus_io_path", "__metrics_path__"),
+        copy(
+            "__meta_kubernetes_pod_annotation_prometheus_io_path",
+            "__metrics_path__",
+        ),
         // The annotated port on the pod IP; IPv6 addresses need brackets.
         Relabel {
             action: "replace",
-            source_labels: vec!["__meta_kubernetes_pod_ip", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+            source_labels: vec![
+                "__meta_kubernetes_pod_ip",
+                "__meta_kubernetes_pod_annotation_prometheus_io_port",
+            ],
             regex: Some(r"(\d+\.\d+\.\d+\.\d+);(\d+)".into()),
             target_label: Some("__address__"),
             replacement: Some("$1:$2".into()),
         },
         Relabel {
             action: "replace",
-            source_labels: vec!["__meta_kubernetes_pod_ip", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+            source_labels: vec![
+                "__meta_kubernetes_pod_ip",
+                "__meta_kubernetes_pod_annotation_prometheus_io_port",
+            ],
             regex: Some(r"([0-9a-fA-F:]+);(\d+)".into()),
             target_label: Some("__address__"),
             replacement: Some("[$1]:$2".into()),
         },
         // `service` names the application: the recommended label, else the older `app` label.
         copy("__meta_kubernetes_pod_label_app", "service"),
-        copy("__meta_kubernetes_pod_label_app_kubernetes_io_name", "service"),
+        copy(
+            "__meta_kubernetes_pod_label_app_kubernetes_io_name",
+            "service",
+        ),
     ];
     job.relabel_configs.extend(namespace_and_pod());
     job
@@ -272,9 +307,15 @@ fn dapr_job(namespaces: Vec<String>) -> Job {
         namespaces,
     );
     job.relabel_configs = vec![
-        keep(&["__meta_kubernetes_pod_annotation_dapr_io_enabled"], "true"),
         keep(
-            &["__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_container_port_name"],
+            &["__meta_kubernetes_pod_annotation_dapr_io_enabled"],
+            "true",
+        ),
+        keep(
+            &[
+                "__meta_kubernetes_pod_container_name",
+                "__meta_kubernetes_pod_container_port_name",
+            ],
             "daprd;dapr-metrics",
         ),
         copy("__meta_kubernetes_pod_annotation_dapr_io_app_id", "app_id"),
@@ -290,10 +331,22 @@ fn kafka_job(namespaces: Vec<String>) -> Job {
         namespaces,
     );
     job.relabel_configs = vec![
-        keep(&["__meta_kubernetes_pod_label_strimzi_io_kind"], "Kafka|KafkaConnect|KafkaMirrorMaker2"),
-        keep(&["__meta_kubernetes_pod_container_port_name"], "tcp-prometheus"),
-        copy("__meta_kubernetes_pod_label_strimzi_io_cluster", "strimzi_cluster"),
-        copy("__meta_kubernetes_pod_label_strimzi_io_kind", "strimzi_kind"),
+        keep(
+            &["__meta_kubernetes_pod_label_strimzi_io_kind"],
+            "Kafka|KafkaConnect|KafkaMirrorMaker2",
+        ),
+        keep(
+            &["__meta_kubernetes_pod_container_port_name"],
+            "tcp-prometheus",
+        ),
+        copy(
+            "__meta_kubernetes_pod_label_strimzi_io_cluster",
+            "strimzi_cluster",
+        ),
+        copy(
+            "__meta_kubernetes_pod_label_strimzi_io_kind",
+            "strimzi_kind",
+        ),
     ];
     job.relabel_configs.extend(namespace_and_pod());
     job

@@ -24,7 +24,9 @@ use crate::k8s::Object;
 use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
-use crate::model::{Duration, HostName, Image, Problem, Quantity, Resources, Stack, check_replicas};
+use crate::model::{
+    Duration, HostName, Image, Problem, Quantity, Resources, Stack, check_replicas,
+};
 
 const NAME: &str = "prometheus";
 const PORT: i32 = 9090;
@@ -87,7 +89,8 @@ impl Default for Prometheus {
         Prometheus {
             enabled: true,
             replicas: 2,
-            image: Image::parse("quay.io/prometheus/prometheus:v3.14.0").expect("invariant: valid default"),
+            image: Image::parse("quay.io/prometheus/prometheus:v3.14.0")
+                .expect("invariant: valid default"),
             scrape_interval: d("15s"),
             scrape_timeout: d("10s"),
             evaluation_interval: d("15s"),
@@ -208,12 +211,21 @@ impl Component for Prometheus {
             "prometheus/prometheus.yml.j2",
             &config::config_file(self, cx.stack, cx.endpoints),
         )?;
-        let rules: BTreeMap<String, String> = self.alerts.rule_files(cx.stack, cx.templates)?.into_iter().collect();
+        let rules: BTreeMap<String, String> = self
+            .alerts
+            .rule_files(cx.stack, cx.templates)?
+            .into_iter()
+            .collect();
         let mut objects: Vec<Object> = vec![
             service_account(&app).into(),
             cluster_role(&app).into(),
             cluster_role_binding(&app).into(),
-            config_map(&app, "prometheus-config", BTreeMap::from([("prometheus.yml".into(), prometheus_yml)])).into(),
+            config_map(
+                &app,
+                "prometheus-config",
+                BTreeMap::from([("prometheus.yml".into(), prometheus_yml)]),
+            )
+            .into(),
             config_map(&app, "prometheus-rules", rules).into(),
             service(&app, NAME, false).into(),
             service(&app, "prometheus-headless", true).into(),
@@ -316,14 +328,16 @@ fn disruption_budget(app: &App<'_>) -> PodDisruptionBudget {
 pub(crate) fn spread_over_nodes(app: &App<'_>) -> Affinity {
     Affinity {
         pod_anti_affinity: Some(PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
-                weight: 100,
-                pod_affinity_term: PodAffinityTerm {
-                    label_selector: Some(app.selector()),
-                    topology_key: "kubernetes.io/hostname".into(),
-                    ..PodAffinityTerm::default()
+            preferred_during_scheduling_ignored_during_execution: Some(vec![
+                WeightedPodAffinityTerm {
+                    weight: 100,
+                    pod_affinity_term: PodAffinityTerm {
+                        label_selector: Some(app.selector()),
+                        topology_key: "kubernetes.io/hostname".into(),
+                        ..PodAffinityTerm::default()
+                    },
                 },
-            }]),
+            ]),
             ..PodAntiAffinity::default()
         }),
         ..Affinity::default()
@@ -337,7 +351,10 @@ impl Prometheus {
             format!("--config.file={CONFIG_DIR}/prometheus.yml"),
             format!("--storage.tsdb.path={DATA_DIR}"),
             format!("--storage.tsdb.retention.time={}", self.retention.time),
-            format!("--storage.tsdb.retention.size={}", self.retention_size_flag()),
+            format!(
+                "--storage.tsdb.retention.size={}",
+                self.retention_size_flag()
+            ),
             format!("--query.max-concurrency={}", self.query.max_concurrency),
             format!("--query.timeout={}", self.query.timeout),
             format!("--query.max-samples={}", self.query.max_samples),

@@ -1,0 +1,1268 @@
+//! The Prometheus rule files, checked by the real promtool (2.42) through the real render:
+//! - every profile's `prometheus-rules` ConfigMap passes `promtool check rules --lint-fatal`;
+//! - `promtool test rules` proves each alert fires on series past its threshold once its `for`
+//!   has elapsed, and stays silent below the threshold and before `for` elapses;
+//! - every recording rule computes what its name says;
+//! - the Go templates in annotations reach the file intact and expand as written.
+//!
+//! Thresholds and `for` differ between profiles, so the promtool test files are generated here
+//! from each profile's `[prometheus.alerts]` (read with the `toml` crate, falling back to the
+//! seed's values, which are also the compiler's defaults), never written for one profile.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use monstack::model::Duration;
+use serde::Serialize;
+use serde_yaml_ng::Value;
+use tempfile::TempDir;
+
+/// Series interval and rule evaluation interval of the generated tests, in seconds.
+const STEP: u64 = 15;
+/// Profiles beyond the shipped ones: settings that differ from every default.
+const FIXTURES: &[&str] = &["tests/promtool/custom-thresholds.toml"];
+
+/// The shipped profiles and the fixtures.
+fn profiles() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = common::shipped_profiles();
+    all.extend(FIXTURES.iter().map(|f| root.join(f)));
+    all
+}
+
+fn promtool() -> Option<PathBuf> {
+    common::require_tool("promtool")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rendered rule files
+
+/// A profile's rendered rule files, written into a temporary directory for promtool.
+struct Rendered {
+    profile: String,
+    dir: TempDir,
+    files: BTreeMap<String, String>,
+    scrape_jobs: BTreeSet<String>,
+}
+
+fn render(profile: &Path) -> Rendered {
+    let c = common::compile(profile);
+    let files = common::config_map(&c, "prometheus-rules");
+    assert!(
+        files.contains_key("recording.yml"),
+        "{}: no recording.yml",
+        profile.display()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("write rule file");
+    }
+    let prometheus_yml = common::config_map(&c, "prometheus-config")
+        .remove("prometheus.yml")
+        .expect("prometheus.yml in prometheus-config");
+    Rendered {
+        profile: profile.display().to_string(),
+        dir,
+        files,
+        scrape_jobs: scrape_jobs(&prometheus_yml),
+    }
+}
+
+fn scrape_jobs(prometheus_yml: &str) -> BTreeSet<String> {
+    let doc: Value = serde_yaml_ng::from_str(prometheus_yml).expect("prometheus.yml parses");
+    doc["scrape_configs"]
+        .as_sequence()
+        .map(|jobs| {
+            jobs.iter()
+                .filter_map(|j| j["job_name"].as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Rendered {
+    /// Every rule of one file, as parsed YAML.
+    fn rules(&self, file: &str) -> Vec<Value> {
+        let Some(text) = self.files.get(file) else {
+            return Vec::new();
+        };
+        let doc: Value = serde_yaml_ng::from_str(text).expect("rule file parses");
+        doc["groups"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .flat_map(|g| g["rules"].as_sequence().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    fn alert(&self, name: &str) -> Option<Value> {
+        self.rules("alerts.yml")
+            .into_iter()
+            .find(|r| r["alert"].as_str() == Some(name))
+    }
+
+    /// The annotations of alert `name`, as written in the file (Go templates unexpanded).
+    fn annotations(&self, name: &str) -> BTreeMap<String, String> {
+        let rule = self
+            .alert(name)
+            .unwrap_or_else(|| panic!("{}: no alert {name}", self.profile));
+        serde_yaml_ng::from_value(rule["annotations"].clone()).expect("annotations are strings")
+    }
+
+    /// The file names promtool loads, in evaluation order (recording rules first).
+    fn rule_file_names(&self) -> Vec<String> {
+        ["recording.yml", "alerts.yml"]
+            .into_iter()
+            .filter(|f| self.files.contains_key(*f))
+            .map(String::from)
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a profile asks of its alerts
+
+/// An alert's threshold kind and the seed's value for it.
+#[derive(Debug, Clone, Copy)]
+enum Threshold {
+    /// `ratio = <f64>`.
+    Ratio(f64),
+    /// `p95 = "<duration>"`, compared in seconds.
+    Latency(&'static str),
+    None,
+}
+
+/// Alert name, profile table, threshold and `for`: the seed's "Alerting Rules", which are the
+/// compiler's defaults.
+const SEED: [(&str, &str, Threshold, &str); 7] = [
+    (
+        "HighErrorRate",
+        "high_error_rate",
+        Threshold::Ratio(0.05),
+        "5m",
+    ),
+    (
+        "KafkaOfflinePartitions",
+        "kafka_offline_partitions",
+        Threshold::None,
+        "1m",
+    ),
+    (
+        "DaprSidecarDown",
+        "dapr_sidecar_down",
+        Threshold::None,
+        "1m",
+    ),
+    (
+        "HighLatency",
+        "high_latency",
+        Threshold::Latency("2s"),
+        "5m",
+    ),
+    (
+        "HighCPUUsage",
+        "high_cpu_usage",
+        Threshold::Ratio(0.9),
+        "10m",
+    ),
+    (
+        "HighMemoryUsage",
+        "high_memory_usage",
+        Threshold::Ratio(0.9),
+        "10m",
+    ),
+    ("PodNotReady", "pod_not_ready", Threshold::None, "5m"),
+];
+
+/// One alert as the profile sets it.
+#[derive(Debug, Clone, Copy)]
+struct Setting {
+    enabled: bool,
+    /// The ratio, or the latency in seconds; 0 for alerts without a threshold.
+    threshold: f64,
+    for_ms: u64,
+}
+
+/// `[prometheus.alerts]` of one profile with the seed's values filled in.
+struct ProfileAlerts {
+    status_label: String,
+    alerts: BTreeMap<&'static str, Setting>,
+}
+
+fn profile_alerts(profile: &Path) -> ProfileAlerts {
+    let text = std::fs::read_to_string(profile).expect("profile readable");
+    let doc: toml::Table = toml::from_str(&text).expect("profile is TOML");
+    let section = doc
+        .get("prometheus")
+        .and_then(|p| p.get("alerts"))
+        .and_then(|a| a.as_table())
+        .cloned()
+        .unwrap_or_default();
+    let alerts = SEED
+        .iter()
+        .map(|&(name, key, threshold, for_default)| {
+            let table = section
+                .get(key)
+                .and_then(|t| t.as_table())
+                .cloned()
+                .unwrap_or_default();
+            (name, setting(&table, threshold, for_default))
+        })
+        .collect();
+    ProfileAlerts {
+        status_label: section
+            .get("http_status_label")
+            .and_then(|v| v.as_str())
+            .unwrap_or("status")
+            .to_string(),
+        alerts,
+    }
+}
+
+fn setting(table: &toml::Table, threshold: Threshold, for_default: &str) -> Setting {
+    let number = |key: &str| {
+        let v = table.get(key)?;
+        v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+    };
+    let seconds = |text: &str| Duration::parse(text).expect("valid duration").seconds();
+    let text = |key: &str| table.get(key).and_then(|v| v.as_str()).map(String::from);
+    Setting {
+        enabled: table
+            .get("enabled")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true),
+        threshold: match threshold {
+            Threshold::Ratio(seed) => number("ratio").unwrap_or(seed),
+            Threshold::Latency(seed) => seconds(&text("p95").unwrap_or_else(|| seed.into())),
+            Threshold::None => 0.0,
+        },
+        for_ms: Duration::parse(&text("for").unwrap_or_else(|| for_default.into()))
+            .expect("valid duration")
+            .millis(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// promtool test files
+
+#[derive(Serialize)]
+struct TestFile {
+    rule_files: Vec<String>,
+    evaluation_interval: String,
+    tests: Vec<TestGroup>,
+}
+
+#[derive(Serialize)]
+struct TestGroup {
+    name: String,
+    interval: String,
+    input_series: Vec<Series>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alert_rule_test: Vec<AlertTest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    promql_expr_test: Vec<ExprTest>,
+}
+
+#[derive(Serialize)]
+struct Series {
+    series: String,
+    values: String,
+}
+
+#[derive(Serialize)]
+struct AlertTest {
+    eval_time: String,
+    alertname: String,
+    exp_alerts: Vec<ExpAlert>,
+}
+
+#[derive(Serialize)]
+struct ExpAlert {
+    exp_labels: BTreeMap<String, String>,
+    exp_annotations: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ExprTest {
+    expr: String,
+    eval_time: String,
+    exp_samples: Vec<Sample>,
+}
+
+#[derive(Serialize)]
+struct Sample {
+    labels: String,
+    value: f64,
+}
+
+fn seconds(s: u64) -> String {
+    format!("{s}s")
+}
+
+/// `name{k="v", ...}`.
+fn selector(name: &str, labels: &[(&str, &str)]) -> String {
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    format!("{name}{{{}}}", inner.join(", "))
+}
+
+fn series(name: &str, labels: &[(&str, &str)], values: String) -> Series {
+    Series {
+        series: selector(name, labels),
+        values,
+    }
+}
+
+/// A counter from 0 growing by `per_step` every step, for `steps` steps.
+fn counter(per_step: f64, steps: u64) -> String {
+    format!("0+{per_step}x{steps}")
+}
+
+fn gauge(value: f64, steps: u64) -> String {
+    format!("{value}+0x{steps}")
+}
+
+/// When an alert whose condition holds from the start must be firing, and when it must still
+/// be pending (only when `for` spans at least two steps).
+struct Timing {
+    steps: u64,
+    fire_at: u64,
+    pending_at: Option<u64>,
+}
+
+/// `warmup_s`: how long the synthetic series take to cross the threshold (0 for gauges, one
+/// step for ratios of rates, the 5m window for a rate compared with a fixed limit). Two more
+/// steps allow for alerts reading recording rules one evaluation late, so the firing check
+/// bounds `for` from above as tightly as the pending check bounds it from below.
+fn timing(for_ms: u64, warmup_s: u64) -> Timing {
+    let fire_at = (for_ms + (warmup_s + 2 * STEP) * 1000).div_ceil(STEP * 1000) * STEP;
+    let pending_at = (for_ms >= 2 * STEP * 1000).then(|| (for_ms / 1000 - STEP) / STEP * STEP);
+    Timing {
+        steps: fire_at / STEP,
+        fire_at,
+        pending_at,
+    }
+}
+
+/// Shares just past and just short of `ratio` (10% of the room to 0 or 1, rounded to 0.01%),
+/// so a threshold rendered wrong by more than that fails one of the two.
+fn above(ratio: f64) -> f64 {
+    let v = ((ratio + margin(ratio)) * 10_000.0).round() / 10_000.0;
+    assert!(v > ratio && v < 1.0, "no room above ratio {ratio}");
+    v
+}
+
+fn below(ratio: f64) -> f64 {
+    let v = ((ratio - margin(ratio)) * 10_000.0).round() / 10_000.0;
+    assert!(v < ratio && v > 0.0, "no room below ratio {ratio}");
+    v
+}
+
+fn margin(ratio: f64) -> f64 {
+    ratio.min(1.0 - ratio) / 10.0
+}
+
+/// The alert test pair every alert gets: exactly `expected` firing at `fire_at`, nothing
+/// firing while `for` has not elapsed.
+fn alert_checks(alert: &str, t: &Timing, expected: ExpAlert) -> Vec<AlertTest> {
+    let mut checks = vec![AlertTest {
+        eval_time: seconds(t.fire_at),
+        alertname: alert.into(),
+        exp_alerts: vec![expected],
+    }];
+    if let Some(at) = t.pending_at {
+        checks.push(AlertTest {
+            eval_time: seconds(at),
+            alertname: alert.into(),
+            exp_alerts: Vec::new(),
+        });
+    }
+    checks
+}
+
+/// The alert promtool must report: all its labels, and its annotations as Prometheus expands
+/// the file's Go templates for those labels and `value`.
+fn expected(
+    r: &Rendered,
+    alert: &str,
+    severity: &str,
+    labels: &[(&str, &str)],
+    value: f64,
+) -> ExpAlert {
+    let mut exp_labels: BTreeMap<String, String> = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    exp_labels.insert("severity".into(), severity.into());
+    let exp_annotations = r
+        .annotations(alert)
+        .into_iter()
+        .map(|(k, template)| {
+            let text = expand(&template, &exp_labels, value);
+            assert!(
+                !text.contains("{{"),
+                "{}: annotation {k} of {alert} uses a Go template this test cannot expand: {template}",
+                r.profile
+            );
+            (k, text)
+        })
+        .collect();
+    ExpAlert {
+        exp_labels,
+        exp_annotations,
+    }
+}
+
+/// Expands the Go templates the rule files use, as Prometheus does.
+fn expand(template: &str, labels: &BTreeMap<String, String>, value: f64) -> String {
+    let mut text = template.to_string();
+    for (k, v) in labels {
+        text = text.replace(&format!("{{{{ $labels.{k} }}}}"), v);
+    }
+    text.replace(
+        "{{ $value | humanizePercentage }}",
+        &format!("{}%", go_g4(value * 100.0)),
+    )
+    .replace("{{ $value | humanizeDuration }}", &go_duration(value))
+    .replace("{{ $value }}", &value.to_string())
+}
+
+/// Go's `%.4g`: four significant digits, trailing zeros dropped, exponent outside 1e-4..1e4.
+fn go_g4(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let sci = format!("{v:.3e}");
+    let (mantissa, exp) = sci.split_once('e').expect("scientific notation");
+    let exp: i32 = exp.parse().expect("exponent");
+    let trim = |s: &str| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..4).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{}e{sign}{:02}", trim(mantissa), exp.abs());
+    }
+    let decimals = usize::try_from(3 - exp).unwrap_or(0);
+    trim(&format!("{v:.decimals$}"))
+}
+
+/// Prometheus' `humanizeDuration` for a non-negative number of seconds.
+fn go_duration(v: f64) -> String {
+    if v == 0.0 {
+        return "0s".into();
+    }
+    if v >= 1.0 {
+        let whole = v.trunc() as u64;
+        let (days, hours, minutes, secs) = (
+            whole / 86_400,
+            whole / 3600 % 24,
+            whole / 60 % 60,
+            whole % 60,
+        );
+        return match (days, hours, minutes) {
+            (0, 0, 0) => format!("{}s", go_g4(v)),
+            (0, 0, _) => format!("{minutes}m {secs}s"),
+            (0, _, _) => format!("{hours}h {minutes}m {secs}s"),
+            _ => format!("{days}d {hours}h {minutes}m {secs}s"),
+        };
+    }
+    let mut v = v;
+    let mut prefix = "";
+    for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+        if v >= 1.0 {
+            break;
+        }
+        prefix = p;
+        v *= 1000.0;
+    }
+    format!("{}{prefix}s", go_g4(v))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test group per alert: series past and below the threshold side by side
+
+const APP_NS: &str = "shop";
+
+fn high_error_rate(r: &Rendered, p: &ProfileAlerts, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let requests = |service: &str, status: &str, share: f64| {
+        let labels = [
+            ("job", "kubernetes-pods"),
+            ("namespace", APP_NS),
+            ("service", service),
+            ("pod", &format!("{service}-1")),
+            (p.status_label.as_str(), status),
+        ];
+        series(
+            "http_requests_total",
+            &labels,
+            counter(100.0 * share, t.steps),
+        )
+    };
+    TestGroup {
+        name: format!(
+            "HighErrorRate: 5xx share {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            requests("hot", "200", 1.0 - hot),
+            requests("hot", "500", hot),
+            requests("cold", "200", 1.0 - cold),
+            requests("cold", "503", cold),
+        ],
+        alert_rule_test: alert_checks(
+            "HighErrorRate",
+            &t,
+            expected(
+                r,
+                "HighErrorRate",
+                "critical",
+                &[("namespace", APP_NS), ("service", "hot")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn high_latency(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let limit = s.threshold;
+    let bounds = [0.9 * limit, limit, 1.1 * limit, 2.0 * limit];
+    // Every request of `service` takes between bounds[lower] and bounds[lower + 1]; 60 per
+    // step is 4/s, so promtool's 95% rank divides into exactly 0.95.
+    let histogram = |service: &str, lower: usize| {
+        let le = bounds
+            .iter()
+            .map(|b| b.to_string())
+            .chain(["+Inf".to_string()]);
+        le.enumerate()
+            .map(|(i, le)| {
+                let labels = [
+                    ("job", "kubernetes-pods"),
+                    ("namespace", APP_NS),
+                    ("service", service),
+                    ("pod", &format!("{service}-1")),
+                    ("le", &le),
+                ];
+                let per_step = if i > lower { 60.0 } else { 0.0 };
+                series(
+                    "http_request_duration_seconds_bucket",
+                    &labels,
+                    counter(per_step, t.steps),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // p95 lies 95% into the requests' bucket: 1.095 times the threshold, or 0.995 times it.
+    let p95 = |lower: usize| bounds[lower] + (bounds[lower + 1] - bounds[lower]) * 0.95;
+    let mut input_series = histogram("slow", 1);
+    input_series.extend(histogram("fast", 0));
+    TestGroup {
+        name: format!(
+            "HighLatency: p95 {}s fires, {}s does not (threshold {limit}s)",
+            p95(1),
+            p95(0)
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "HighLatency",
+            &t,
+            expected(
+                r,
+                "HighLatency",
+                "warning",
+                &[("namespace", APP_NS), ("service", "slow")],
+                p95(1),
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// kube-state-metrics' limit series for one container.
+fn limit(pod: &str, container: &str, resource: &str, value: f64, steps: u64) -> Series {
+    let unit = if resource == "cpu" { "core" } else { "byte" };
+    let labels = [
+        ("job", "kube-state-metrics"),
+        ("namespace", APP_NS),
+        ("pod", pod),
+        ("container", container),
+        ("node", "node-1"),
+        ("uid", &format!("uid-{pod}")),
+        ("resource", resource),
+        ("unit", unit),
+    ];
+    series(
+        "kube_pod_container_resource_limits",
+        &labels,
+        gauge(value, steps),
+    )
+}
+
+fn cadvisor(name: &str, pod: &str, container: &str, id: &str, values: String) -> Series {
+    let labels = [
+        ("job", "kubernetes-cadvisor"),
+        ("namespace", APP_NS),
+        ("pod", pod),
+        ("container", container),
+        ("id", id),
+        ("node", "node-1"),
+    ];
+    series(name, &labels, values)
+}
+
+const CPU_LIMIT: f64 = 0.5;
+const MEMORY_LIMIT: f64 = 1_073_741_824.0;
+
+fn high_cpu_usage(r: &Rendered, s: Setting) -> TestGroup {
+    // A counter starting at 0 reaches its full rate once the 5m window is full.
+    let t = timing(s.for_ms, 300);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let usage = |pod: &str, share: f64| {
+        let per_step = share * CPU_LIMIT * STEP as f64;
+        cadvisor(
+            "container_cpu_usage_seconds_total",
+            pod,
+            "app",
+            &format!("/{pod}"),
+            counter(per_step, t.steps),
+        )
+    };
+    let mut input_series = vec![
+        usage("hot-1", hot),
+        usage("cold-1", cold),
+        usage("unlimited-1", 4.0),
+    ];
+    for pod in ["hot-1", "cold-1"] {
+        input_series.push(limit(pod, "app", "cpu", CPU_LIMIT, t.steps));
+        input_series.push(limit(pod, "app", "memory", MEMORY_LIMIT, t.steps));
+    }
+    let labels = [
+        ("namespace", APP_NS),
+        ("pod", "hot-1"),
+        ("container", "app"),
+    ];
+    TestGroup {
+        name: format!(
+            "HighCPUUsage: {hot} of the limit fires, {cold} and no limit do not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "HighCPUUsage",
+            &t,
+            expected(r, "HighCPUUsage", "warning", &labels, hot),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn high_memory_usage(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let working_set = |pod: &str, id: &str, share: f64| {
+        cadvisor(
+            "container_memory_working_set_bytes",
+            pod,
+            "app",
+            id,
+            gauge(share * MEMORY_LIMIT, t.steps),
+        )
+    };
+    let mut input_series = vec![
+        working_set("hot-1", "/hot-1/new", hot),
+        // The old container of a restart, briefly reported beside the new one.
+        working_set("hot-1", "/hot-1/old", cold),
+        working_set("cold-1", "/cold-1", cold),
+    ];
+    for pod in ["hot-1", "cold-1"] {
+        input_series.push(limit(pod, "app", "memory", MEMORY_LIMIT, t.steps));
+        input_series.push(limit(pod, "app", "cpu", CPU_LIMIT, t.steps));
+    }
+    let labels = [
+        ("namespace", APP_NS),
+        ("pod", "hot-1"),
+        ("container", "app"),
+    ];
+    TestGroup {
+        name: format!(
+            "HighMemoryUsage: {hot} of the limit fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "HighMemoryUsage",
+            &t,
+            expected(r, "HighMemoryUsage", "warning", &labels, hot),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn pod_not_ready(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let ksm = |name: &str, pod: &str, key: &str, value: &str, v: f64| {
+        let labels = [
+            ("job", "kube-state-metrics"),
+            ("namespace", APP_NS),
+            ("pod", pod),
+            ("uid", &format!("uid-{pod}")),
+            (key, value),
+        ];
+        series(name, &labels, gauge(v, t.steps))
+    };
+    // (pod, ready, phase): only `stuck-1` is a live pod that is not ready.
+    let pods = [
+        ("stuck-1", false, "Running"),
+        ("healthy-1", true, "Running"),
+        ("done-1", false, "Succeeded"),
+        ("evicted-1", false, "Failed"),
+    ];
+    let mut input_series = Vec::new();
+    for (pod, ready, phase) in pods {
+        let ready_value = |condition: bool| if ready == condition { 1.0 } else { 0.0 };
+        input_series.push(ksm(
+            "kube_pod_status_ready",
+            pod,
+            "condition",
+            "true",
+            ready_value(true),
+        ));
+        input_series.push(ksm(
+            "kube_pod_status_ready",
+            pod,
+            "condition",
+            "false",
+            ready_value(false),
+        ));
+        input_series.push(ksm(
+            "kube_pod_status_ready",
+            pod,
+            "condition",
+            "unknown",
+            0.0,
+        ));
+        for p in ["Pending", "Running", "Succeeded", "Failed", "Unknown"] {
+            input_series.push(ksm(
+                "kube_pod_status_phase",
+                pod,
+                "phase",
+                p,
+                if p == phase { 1.0 } else { 0.0 },
+            ));
+        }
+    }
+    TestGroup {
+        name:
+            "PodNotReady: a running pod that is not ready fires; ready and terminated pods do not"
+                .into(),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "PodNotReady",
+            &t,
+            expected(
+                r,
+                "PodNotReady",
+                "warning",
+                &[("namespace", APP_NS), ("pod", "stuck-1")],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn kafka_labels<'a>(cluster: &'a str, pod: &'a str) -> [(&'a str, &'a str); 5] {
+    [
+        ("job", "kafka"),
+        ("namespace", "kafka"),
+        ("pod", pod),
+        ("strimzi_cluster", cluster),
+        ("strimzi_kind", "Kafka"),
+    ]
+}
+
+fn kafka_offline_partitions(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let offline = |cluster: &str, pod: &str, count: f64| {
+        let name = "kafka_controller_kafkacontroller_offlinepartitionscount";
+        series(name, &kafka_labels(cluster, pod), gauge(count, t.steps))
+    };
+    TestGroup {
+        name: "KafkaOfflinePartitions: a cluster with offline partitions fires, a healthy one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            // Only the active controller reports the count.
+            offline("broken", "broken-kafka-0", 2.0),
+            offline("broken", "broken-kafka-1", 0.0),
+            offline("healthy", "healthy-kafka-0", 0.0),
+        ],
+        alert_rule_test: alert_checks(
+            "KafkaOfflinePartitions",
+            &t,
+            expected(
+                r,
+                "KafkaOfflinePartitions",
+                "critical",
+                &[("namespace", "kafka"), ("strimzi_cluster", "broken")],
+                2.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn dapr_sidecar_down(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let up = |app: &str, ip: &str, value: f64| {
+        let labels = [
+            ("job", "dapr-sidecars"),
+            ("namespace", APP_NS),
+            ("pod", &format!("{app}-1")),
+            ("app_id", app),
+            ("instance", &format!("{ip}:9090")),
+        ];
+        series("up", &labels, gauge(value, t.steps))
+    };
+    TestGroup {
+        name: "DaprSidecarDown: an unreachable sidecar fires, a reachable one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            up("backend", "10.0.0.1", 0.0),
+            up("frontend", "10.0.0.2", 1.0),
+        ],
+        alert_rule_test: alert_checks(
+            "DaprSidecarDown",
+            &t,
+            expected(
+                r,
+                "DaprSidecarDown",
+                "critical",
+                &[
+                    ("namespace", APP_NS),
+                    ("pod", "backend-1"),
+                    ("app_id", "backend"),
+                ],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// The test groups of every enabled alert; the file holds exactly the enabled alerts.
+fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
+    let rendered: BTreeSet<String> = r
+        .rules("alerts.yml")
+        .iter()
+        .filter_map(|rule| rule["alert"].as_str().map(String::from))
+        .collect();
+    let enabled: BTreeSet<String> = p
+        .alerts
+        .iter()
+        .filter(|(_, s)| s.enabled)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert_eq!(
+        rendered, enabled,
+        "{}: rendered alerts differ from the enabled ones",
+        r.profile
+    );
+    let mut groups = Vec::new();
+    for (&name, &s) in &p.alerts {
+        if !s.enabled {
+            continue;
+        }
+        groups.push(match name {
+            "HighErrorRate" => high_error_rate(r, p, s),
+            "HighLatency" => high_latency(r, s),
+            "HighCPUUsage" => high_cpu_usage(r, s),
+            "HighMemoryUsage" => high_memory_usage(r, s),
+            "PodNotReady" => pod_not_ready(r, s),
+            "KafkaOfflinePartitions" => kafka_offline_partitions(r, s),
+            "DaprSidecarDown" => dapr_sidecar_down(r, s),
+            other => panic!("no test scenario for alert {other}"),
+        });
+    }
+    groups
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording rules: fixed series, exact results, evaluated at 10m when every 5m window is full
+
+/// Expected samples per recorded series.
+type Expectations = Vec<(&'static str, Vec<(Vec<(&'static str, &'static str)>, f64)>)>;
+
+fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
+    const STEPS: u64 = 40;
+    let status = p.status_label.as_str();
+    let app = |name: &str, service: &str, extra: &[(&str, &str)], per_step: f64| {
+        let mut labels = vec![
+            ("job", "kubernetes-pods"),
+            ("namespace", APP_NS),
+            ("service", service),
+            ("pod", "p-1"),
+        ];
+        labels.extend_from_slice(extra);
+        series(name, &labels, counter(per_step, STEPS))
+    };
+    let requests = |service: &str, code: &str, per_step: f64| {
+        app("http_requests_total", service, &[(status, code)], per_step)
+    };
+    let bucket = |le: &str, per_step: f64| {
+        app(
+            "http_request_duration_seconds_bucket",
+            "api",
+            &[("le", le)],
+            per_step,
+        )
+    };
+    let kafka = |name: &str, pod: &str, topic: Option<&str>, values: String| {
+        let mut labels = kafka_labels("events", pod).to_vec();
+        labels.extend(topic.map(|t| ("topic", t)));
+        series(name, &labels, values)
+    };
+    let messages = "kafka_server_brokertopicmetrics_messagesin_total";
+    let produce = "kafka_server_brokertopicmetrics_totalproducerequests_total";
+    let fetch = "kafka_server_brokertopicmetrics_totalfetchrequests_total";
+    let per_second = |rate: f64| counter(rate * STEP as f64, STEPS);
+    let cpu = "container_cpu_usage_seconds_total";
+    let memory = "container_memory_working_set_bytes";
+    let input_series = vec![
+        // api: 5 ok, 1 not found, 2 server errors per second; quiet: no errors; idle: no
+        // requests; grouped: a client library that reports "2xx"/"5xx".
+        requests("api", "200", 75.0),
+        requests("api", "404", 15.0),
+        requests("api", "500", 30.0),
+        requests("quiet", "200", 15.0),
+        requests("idle", "200", 0.0),
+        requests("grouped", "2xx", 15.0),
+        requests("grouped", "5xx", 15.0),
+        // api latency: 1/s within 0.5s, 1/s between 0.5s and 1s.
+        bucket("0.1", 0.0),
+        bucket("0.5", 15.0),
+        bucket("1", 30.0),
+        bucket("+Inf", 30.0),
+        // Two brokers; each reports a total without `topic` and one series per topic.
+        kafka(messages, "events-kafka-0", None, per_second(10.0)),
+        kafka(messages, "events-kafka-0", Some("orders"), per_second(6.0)),
+        kafka(messages, "events-kafka-0", Some("chat"), per_second(4.0)),
+        kafka(messages, "events-kafka-1", None, per_second(10.0)),
+        kafka(messages, "events-kafka-1", Some("orders"), per_second(10.0)),
+        kafka(produce, "events-kafka-0", None, per_second(2.0)),
+        kafka(produce, "events-kafka-0", Some("orders"), per_second(2.0)),
+        kafka(produce, "events-kafka-1", None, per_second(2.0)),
+        kafka(fetch, "events-kafka-0", None, per_second(3.0)),
+        kafka(fetch, "events-kafka-1", None, per_second(3.0)),
+        kafka(fetch, "events-kafka-1", Some("orders"), per_second(3.0)),
+        kafka(
+            "kafka_server_replicamanager_underreplicatedpartitions",
+            "events-kafka-0",
+            None,
+            gauge(1.0, STEPS),
+        ),
+        kafka(
+            "kafka_server_replicamanager_underreplicatedpartitions",
+            "events-kafka-1",
+            None,
+            gauge(2.0, STEPS),
+        ),
+        // Pod api-1: app uses 0.5 cores, daprd 0.125; the pod-level cgroup (container="") is
+        // not a container.
+        cadvisor(cpu, "api-1", "app", "/api-1/app", per_second(0.5)),
+        cadvisor(cpu, "api-1", "daprd", "/api-1/daprd", per_second(0.125)),
+        cadvisor(cpu, "api-1", "", "/api-1", per_second(2.0)),
+        cadvisor(
+            memory,
+            "api-1",
+            "app",
+            "/api-1/app-old",
+            gauge(200.0, STEPS),
+        ),
+        cadvisor(memory, "api-1", "app", "/api-1/app", gauge(300.0, STEPS)),
+        cadvisor(memory, "api-1", "daprd", "/api-1/daprd", gauge(50.0, STEPS)),
+        cadvisor(memory, "api-1", "", "/api-1", gauge(1000.0, STEPS)),
+    ];
+    let ns = ("namespace", APP_NS);
+    let kafka_ns = ("namespace", "kafka");
+    let cluster = ("strimzi_cluster", "events");
+    let expectations: Expectations = vec![
+        (
+            "namespace_service:http_requests:rate5m",
+            vec![
+                (vec![ns, ("service", "api")], 8.0),
+                (vec![ns, ("service", "quiet")], 1.0),
+                (vec![ns, ("service", "idle")], 0.0),
+                (vec![ns, ("service", "grouped")], 2.0),
+            ],
+        ),
+        (
+            "namespace_service:http_requests_errors:rate5m",
+            vec![
+                (vec![ns, ("service", "api")], 2.0),
+                (vec![ns, ("service", "grouped")], 1.0),
+            ],
+        ),
+        (
+            "namespace_service:http_requests_errors:ratio_rate5m",
+            vec![
+                (vec![ns, ("service", "api")], 0.25),
+                (vec![ns, ("service", "quiet")], 0.0),
+                (vec![ns, ("service", "grouped")], 0.5),
+            ],
+        ),
+        (
+            "namespace_service_le:http_request_duration_seconds_bucket:rate5m",
+            vec![
+                (vec![ns, ("service", "api"), ("le", "0.1")], 0.0),
+                (vec![ns, ("service", "api"), ("le", "0.5")], 1.0),
+                (vec![ns, ("service", "api"), ("le", "1")], 2.0),
+                (vec![ns, ("service", "api"), ("le", "+Inf")], 2.0),
+            ],
+        ),
+        (
+            "namespace_service:http_request_duration_seconds:p95_5m",
+            vec![(vec![ns, ("service", "api")], 0.95)],
+        ),
+        (
+            "namespace_strimzi_cluster:kafka_server_brokertopicmetrics_messagesin:rate5m",
+            vec![(vec![kafka_ns, cluster], 20.0)],
+        ),
+        (
+            "namespace_strimzi_cluster_topic:kafka_server_brokertopicmetrics_messagesin:rate5m",
+            vec![
+                (vec![kafka_ns, cluster, ("topic", "orders")], 16.0),
+                (vec![kafka_ns, cluster, ("topic", "chat")], 4.0),
+            ],
+        ),
+        (
+            "namespace_strimzi_cluster:kafka_server_brokertopicmetrics_totalproducerequests:rate5m",
+            vec![(vec![kafka_ns, cluster], 4.0)],
+        ),
+        (
+            "namespace_strimzi_cluster:kafka_server_brokertopicmetrics_totalfetchrequests:rate5m",
+            vec![(vec![kafka_ns, cluster], 6.0)],
+        ),
+        (
+            "namespace_strimzi_cluster:kafka_server_replicamanager_underreplicatedpartitions:sum",
+            vec![(vec![kafka_ns, cluster], 3.0)],
+        ),
+        (
+            "namespace_pod_container:container_cpu_usage_seconds:rate5m",
+            vec![
+                (vec![ns, ("pod", "api-1"), ("container", "app")], 0.5),
+                (vec![ns, ("pod", "api-1"), ("container", "daprd")], 0.125),
+            ],
+        ),
+        (
+            "namespace_pod_container:container_memory_working_set_bytes:max",
+            vec![
+                (vec![ns, ("pod", "api-1"), ("container", "app")], 300.0),
+                (vec![ns, ("pod", "api-1"), ("container", "daprd")], 50.0),
+            ],
+        ),
+        (
+            "namespace:container_cpu_usage_seconds:rate5m",
+            vec![(vec![ns], 0.625)],
+        ),
+        (
+            "namespace:container_memory_working_set_bytes:sum",
+            vec![(vec![ns], 350.0)],
+        ),
+    ];
+    let promql_expr_test = expectations
+        .iter()
+        .map(|(record, samples)| ExprTest {
+            expr: record.to_string(),
+            eval_time: "10m".into(),
+            exp_samples: samples
+                .iter()
+                .map(|(labels, value)| Sample {
+                    labels: selector(record, labels),
+                    value: *value,
+                })
+                .collect(),
+        })
+        .collect();
+    let group = TestGroup {
+        name: "recording rules compute what their names say".into(),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: Vec::new(),
+        promql_expr_test,
+    };
+    (group, expectations)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running promtool
+
+fn run(promtool: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(promtool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("promtool runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn promtool_test(promtool: &Path, r: &Rendered, tests: Vec<TestGroup>) {
+    let file = TestFile {
+        rule_files: r.rule_file_names(),
+        evaluation_interval: seconds(STEP),
+        tests,
+    };
+    let yaml = serde_yaml_ng::to_string(&file).expect("test file serializes");
+    std::fs::write(r.dir.path().join("tests.yml"), &yaml).expect("write test file");
+    let (ok, output) = run(promtool, r.dir.path(), &["test", "rules", "tests.yml"]);
+    assert!(
+        ok,
+        "{}: promtool test rules failed:\n{output}\n--- tests.yml:\n{yaml}",
+        r.profile
+    );
+}
+
+#[test]
+fn promtool_check_rules_accepts_every_profile() {
+    let Some(promtool) = promtool() else { return };
+    for profile in profiles() {
+        let r = render(&profile);
+        let mut args = vec!["check", "rules", "--lint-fatal"];
+        let names = r.rule_file_names();
+        args.extend(names.iter().map(String::as_str));
+        let (ok, output) = run(&promtool, r.dir.path(), &args);
+        assert!(ok, "{}: promtool check rules failed:\n{output}", r.profile);
+    }
+}
+
+#[test]
+fn every_alert_fires_past_its_threshold_after_for_and_not_before_or_below() {
+    let Some(promtool) = promtool() else { return };
+    for profile in profiles() {
+        let r = render(&profile);
+        let groups = alert_groups(&r, &profile_alerts(&profile));
+        promtool_test(&promtool, &r, groups);
+    }
+}
+
+#[test]
+fn every_recording_rule_computes_what_its_name_says() {
+    let Some(promtool) = promtool() else { return };
+    for profile in profiles() {
+        let r = render(&profile);
+        let (group, expectations) = recording_group(&profile_alerts(&profile));
+        let tested: BTreeSet<&str> = expectations.iter().map(|(record, _)| *record).collect();
+        let recorded: BTreeSet<String> = r
+            .rules("recording.yml")
+            .iter()
+            .filter_map(|rule| rule["record"].as_str().map(String::from))
+            .collect();
+        let untested: Vec<&String> = recorded
+            .iter()
+            .filter(|name| !tested.contains(name.as_str()))
+            .collect();
+        assert!(
+            untested.is_empty(),
+            "recording rules without a promql_expr_test: {untested:?}"
+        );
+        promtool_test(&promtool, &r, vec![group]);
+    }
+}
+
+/// Jinja and Go templates share `{{ }}`: the annotations must reach the file as Prometheus'
+/// templates (the alert tests then prove they expand as intended).
+#[test]
+fn go_templates_in_annotations_reach_the_rendered_file_intact() {
+    for profile in profiles() {
+        let r = render(&profile);
+        let alerts = r
+            .files
+            .get("alerts.yml")
+            .map(String::as_str)
+            .unwrap_or_default();
+        for leak in ["{%", "%}", "{#", "#}"] {
+            assert!(
+                !alerts.contains(leak),
+                "{}: Jinja syntax {leak} left in alerts.yml",
+                r.profile
+            );
+        }
+        for rule in r.rules("alerts.yml") {
+            let name = rule["alert"].as_str().expect("alert name");
+            let annotations = r.annotations(name);
+            assert!(
+                annotations["summary"].contains("{{ $labels."),
+                "{}: summary of {name} names no label: {}",
+                r.profile,
+                annotations["summary"]
+            );
+            let wanted = match name {
+                "HighErrorRate" | "HighCPUUsage" | "HighMemoryUsage" => {
+                    "{{ $value | humanizePercentage }}"
+                }
+                "HighLatency" => "{{ $value | humanizeDuration }}",
+                "KafkaOfflinePartitions" => "{{ $value }}",
+                _ => "{{ $labels.pod }}",
+            };
+            assert!(
+                annotations["description"].contains(wanted),
+                "{}: description of {name} lacks {wanted}: {}",
+                r.profile,
+                annotations["description"]
+            );
+        }
+    }
+}
+
+/// Rules select on job names; a job renamed in the scrape config would silently orphan them.
+#[test]
+fn every_job_the_rules_select_on_is_a_scrape_job() {
+    let rendered: Vec<Rendered> = profiles().iter().map(|p| render(p)).collect();
+    let scraped: BTreeSet<&String> = rendered.iter().flat_map(|r| &r.scrape_jobs).collect();
+    for r in &rendered {
+        for text in r.files.values() {
+            for job in text
+                .split("job=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+            {
+                assert!(
+                    scraped.contains(&job.to_string()),
+                    "{}: rules select job=\"{job}\", which no profile scrapes (jobs: {scraped:?})",
+                    r.profile
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn go_formatting_matches_prometheus() {
+    assert_eq!(go_g4(52.5), "52.5");
+    assert_eq!(go_g4(95.0), "95");
+    assert_eq!(go_g4(12.345_678), "12.35");
+    assert_eq!(go_g4(12_346.0), "1.235e+04");
+    assert_eq!(go_g4(0.000_01), "1e-05");
+    assert_eq!(go_duration(7.8), "7.8s");
+    assert_eq!(go_duration(899.99), "14m 59s");
+    assert_eq!(go_duration(0.75), "750ms");
+}
