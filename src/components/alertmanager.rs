@@ -8,18 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Affinity, ConfigMap, Container, PodAffinityTerm, PodAntiAffinity, PodSpec, PodTemplateSpec,
-    Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
-    WeightedPodAffinityTerm,
-};
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Volume, VolumeMount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 
 use super::{Component, Context};
 use crate::k8s::Object;
+use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{AlertReceiver, Offer, ScrapeTarget, ServiceAddress};
@@ -302,14 +297,20 @@ impl Component for Alertmanager {
             .templates
             .render_yaml("alertmanager/alertmanager.yml.j2", &self.config_file())?;
         let mut objects = vec![
-            service_account(&app),
-            config_map(&app, config),
+            builders::service_account(&app, "alertmanager", false).into(),
+            builders::config_map(
+                &app,
+                CONFIG_MAP,
+                BTreeMap::from([(CONFIG_FILE.to_string(), config)]),
+            )
+            .into(),
             self.headless_service(&app),
-            service(&app),
+            // The load-balanced Service for the UI, the API and scraping.
+            builders::service(&app, SERVICE, vec![service_port("http", HTTP_PORT, "TCP")]).into(),
             self.stateful_set(cx, &app),
         ];
         if self.clustered() {
-            objects.push(pod_disruption_budget(&app));
+            objects.push(builders::disruption_budget(&app, "alertmanager").into());
         }
         Ok(objects)
     }
@@ -570,20 +571,13 @@ impl Alertmanager {
             ports.push(service_port("cluster-tcp", CLUSTER_PORT, "TCP"));
             ports.push(service_port("cluster-udp", CLUSTER_PORT, "UDP"));
         }
-        Service {
-            metadata: app.meta(HEADLESS),
-            spec: Some(ServiceSpec {
-                cluster_ip: Some("None".into()),
-                // Peers must find each other before they are ready: readiness waits for the
-                // cluster to settle.
-                publish_not_ready_addresses: Some(true),
-                selector: Some(app.selector_labels()),
-                ports: Some(ports),
-                ..ServiceSpec::default()
-            }),
-            ..Service::default()
+        let mut service = builders::headless_service(app, HEADLESS, ports);
+        if let Some(spec) = service.spec.as_mut() {
+            // Peers must find each other before they are ready: readiness waits for the
+            // cluster to settle.
+            spec.publish_not_ready_addresses = Some(true);
         }
-        .into()
+        service.into()
     }
 
     fn stateful_set(&self, cx: &Context<'_>, app: &App<'_>) -> Object {
@@ -625,7 +619,7 @@ impl Alertmanager {
                 // Alertmanager never calls the Kubernetes API.
                 automount_service_account_token: Some(false),
                 security_context: Some(pod::pod_security(65534)),
-                affinity: self.clustered().then(|| spread_over_nodes(app)),
+                affinity: self.clustered().then(|| builders::spread_over_nodes(app)),
                 containers: vec![
                     self.alertmanager_container(namespace),
                     self.reloader_container(),
@@ -704,81 +698,6 @@ impl Alertmanager {
             .map(|(i, _)| pod::mount(&i.volume(), &i.mount_dir(), true))
             .collect()
     }
-}
-
-fn service_account(app: &App<'_>) -> Object {
-    ServiceAccount {
-        metadata: app.meta("alertmanager"),
-        automount_service_account_token: Some(false),
-        ..ServiceAccount::default()
-    }
-    .into()
-}
-
-fn config_map(app: &App<'_>, config: String) -> Object {
-    ConfigMap {
-        metadata: app.meta(CONFIG_MAP),
-        data: Some(BTreeMap::from([(CONFIG_FILE.to_string(), config)])),
-        ..ConfigMap::default()
-    }
-    .into()
-}
-
-/// The load-balanced Service for the UI, the API and scraping.
-fn service(app: &App<'_>) -> Object {
-    Service {
-        metadata: app.meta(SERVICE),
-        spec: Some(ServiceSpec {
-            selector: Some(app.selector_labels()),
-            ports: Some(vec![service_port("http", HTTP_PORT, "TCP")]),
-            ..ServiceSpec::default()
-        }),
-        ..Service::default()
-    }
-    .into()
-}
-
-fn service_port(name: &str, port: i32, protocol: &str) -> ServicePort {
-    ServicePort {
-        name: Some(name.into()),
-        port,
-        target_port: Some(IntOrString::String(name.into())),
-        protocol: Some(protocol.into()),
-        ..ServicePort::default()
-    }
-}
-
-/// Prefer replicas on different nodes, so one node failure does not take every copy.
-fn spread_over_nodes(app: &App<'_>) -> Affinity {
-    Affinity {
-        pod_anti_affinity: Some(PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![
-                WeightedPodAffinityTerm {
-                    weight: 100,
-                    pod_affinity_term: PodAffinityTerm {
-                        label_selector: Some(app.selector()),
-                        topology_key: "kubernetes.io/hostname".into(),
-                        ..PodAffinityTerm::default()
-                    },
-                },
-            ]),
-            ..PodAntiAffinity::default()
-        }),
-        ..Affinity::default()
-    }
-}
-
-fn pod_disruption_budget(app: &App<'_>) -> Object {
-    PodDisruptionBudget {
-        metadata: app.meta("alertmanager"),
-        spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(1)),
-            selector: Some(app.selector()),
-            ..PodDisruptionBudgetSpec::default()
-        }),
-        ..PodDisruptionBudget::default()
-    }
-    .into()
 }
 
 #[cfg(test)]

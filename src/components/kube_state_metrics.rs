@@ -9,18 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{
-    Container, PodSpec, PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec,
-};
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Deserializer};
 
 use super::{Component, Context};
 use crate::diag::did_you_mean;
 use crate::k8s::Object;
+use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
@@ -242,14 +239,23 @@ impl Component for KubeStateMetrics {
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = cx.app(NAME, "exporter");
         let mut objects: Vec<Object> = vec![
-            service_account(&app).into(),
+            // It lists and watches the API with this token.
+            builders::service_account(&app, NAME, true).into(),
             self.cluster_role(&app).into(),
-            cluster_role_binding(&app).into(),
-            service(&app).into(),
+            builders::cluster_role_binding(&app, NAME).into(),
+            builders::service(
+                &app,
+                NAME,
+                vec![
+                    service_port(METRICS_PORT_NAME, METRICS_PORT, "TCP"),
+                    service_port(TELEMETRY_PORT_NAME, TELEMETRY_PORT, "TCP"),
+                ],
+            )
+            .into(),
             self.deployment(&app).into(),
         ];
         if self.replicas > 1 {
-            objects.push(disruption_budget(&app).into());
+            objects.push(builders::disruption_budget(&app, NAME).into());
         }
         Ok(objects)
     }
@@ -488,67 +494,6 @@ impl KubeStateMetrics {
             }),
             ..Deployment::default()
         }
-    }
-}
-
-fn service_account(app: &App<'_>) -> ServiceAccount {
-    ServiceAccount {
-        metadata: app.meta(NAME),
-        // It lists and watches the API with this token.
-        automount_service_account_token: Some(true),
-        ..ServiceAccount::default()
-    }
-}
-
-fn cluster_role_binding(app: &App<'_>) -> ClusterRoleBinding {
-    let meta = app.cluster_meta(NAME);
-    ClusterRoleBinding {
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "ClusterRole".into(),
-            name: meta.name.clone().unwrap_or_default(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".into(),
-            name: NAME.into(),
-            namespace: Some(app.namespace.into()),
-            ..Subject::default()
-        }]),
-        metadata: meta,
-    }
-}
-
-fn service(app: &App<'_>) -> Service {
-    let port = |name: &str, number: i32| ServicePort {
-        name: Some(name.into()),
-        port: number,
-        target_port: Some(IntOrString::String(name.into())),
-        protocol: Some("TCP".into()),
-        ..ServicePort::default()
-    };
-    Service {
-        metadata: app.meta(NAME),
-        spec: Some(ServiceSpec {
-            selector: Some(app.selector_labels()),
-            ports: Some(vec![
-                port(METRICS_PORT_NAME, METRICS_PORT),
-                port(TELEMETRY_PORT_NAME, TELEMETRY_PORT),
-            ]),
-            ..ServiceSpec::default()
-        }),
-        ..Service::default()
-    }
-}
-
-fn disruption_budget(app: &App<'_>) -> PodDisruptionBudget {
-    PodDisruptionBudget {
-        metadata: app.meta(NAME),
-        spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(1)),
-            selector: Some(app.selector()),
-            ..PodDisruptionBudgetSpec::default()
-        }),
-        ..PodDisruptionBudget::default()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The shared Kubernetes vocabulary the components build with. Depends only on k8s-openapi.
 
+pub mod builders;
 pub mod meta;
 pub mod object;
 pub mod pod;

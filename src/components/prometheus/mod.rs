@@ -9,18 +9,14 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Affinity, ConfigMap, PodAffinityTerm, PodAntiAffinity, PodSpec, PodTemplateSpec, Service,
-    ServiceAccount, ServicePort, ServiceSpec, WeightedPodAffinityTerm,
-};
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ServicePort};
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::k8s::Object;
+use crate::k8s::builders::{self};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
@@ -217,33 +213,25 @@ impl Component for Prometheus {
             .into_iter()
             .collect();
         let mut objects: Vec<Object> = vec![
-            service_account(&app).into(),
+            // Discovery reads the API with this token.
+            builders::service_account(&app, NAME, true).into(),
             cluster_role(&app).into(),
-            cluster_role_binding(&app).into(),
-            config_map(
+            builders::cluster_role_binding(&app, NAME).into(),
+            builders::config_map(
                 &app,
                 "prometheus-config",
                 BTreeMap::from([("prometheus.yml".into(), prometheus_yml)]),
             )
             .into(),
-            config_map(&app, "prometheus-rules", rules).into(),
-            service(&app, NAME, false).into(),
-            service(&app, "prometheus-headless", true).into(),
+            builders::config_map(&app, "prometheus-rules", rules).into(),
+            builders::service(&app, NAME, vec![http_port()]).into(),
+            builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
             self.stateful_set(&app, cx.stack).into(),
         ];
         if self.replicas > 1 {
-            objects.push(disruption_budget(&app).into());
+            objects.push(builders::disruption_budget(&app, NAME).into());
         }
         Ok(objects)
-    }
-}
-
-fn service_account(app: &App<'_>) -> ServiceAccount {
-    ServiceAccount {
-        metadata: app.meta(NAME),
-        // Discovery reads the API with this token.
-        automount_service_account_token: Some(true),
-        ..ServiceAccount::default()
     }
 }
 
@@ -266,82 +254,8 @@ fn cluster_role(app: &App<'_>) -> ClusterRole {
     }
 }
 
-fn cluster_role_binding(app: &App<'_>) -> ClusterRoleBinding {
-    let meta = app.cluster_meta(NAME);
-    ClusterRoleBinding {
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "ClusterRole".into(),
-            name: meta.name.clone().unwrap_or_default(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".into(),
-            name: NAME.into(),
-            namespace: Some(app.namespace.into()),
-            ..Subject::default()
-        }]),
-        metadata: meta,
-    }
-}
-
-fn config_map(app: &App<'_>, name: &str, data: BTreeMap<String, String>) -> ConfigMap {
-    ConfigMap {
-        metadata: app.meta(name),
-        data: Some(data),
-        ..ConfigMap::default()
-    }
-}
-
-/// The client Service, or the headless one that gives each replica a stable DNS name.
-fn service(app: &App<'_>, name: &str, headless: bool) -> Service {
-    Service {
-        metadata: app.meta(name),
-        spec: Some(ServiceSpec {
-            cluster_ip: headless.then(|| "None".to_string()),
-            selector: Some(app.selector_labels()),
-            ports: Some(vec![ServicePort {
-                name: Some(PORT_NAME.into()),
-                port: PORT,
-                target_port: Some(IntOrString::String(PORT_NAME.into())),
-                protocol: Some("TCP".into()),
-                ..ServicePort::default()
-            }]),
-            ..ServiceSpec::default()
-        }),
-        ..Service::default()
-    }
-}
-
-fn disruption_budget(app: &App<'_>) -> PodDisruptionBudget {
-    PodDisruptionBudget {
-        metadata: app.meta(NAME),
-        spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(1)),
-            selector: Some(app.selector()),
-            ..PodDisruptionBudgetSpec::default()
-        }),
-        ..PodDisruptionBudget::default()
-    }
-}
-
-/// Prefer spreading replicas over nodes; a soft rule, so a small cluster still schedules them.
-pub(crate) fn spread_over_nodes(app: &App<'_>) -> Affinity {
-    Affinity {
-        pod_anti_affinity: Some(PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![
-                WeightedPodAffinityTerm {
-                    weight: 100,
-                    pod_affinity_term: PodAffinityTerm {
-                        label_selector: Some(app.selector()),
-                        topology_key: "kubernetes.io/hostname".into(),
-                        ..PodAffinityTerm::default()
-                    },
-                },
-            ]),
-            ..PodAntiAffinity::default()
-        }),
-        ..Affinity::default()
-    }
+fn http_port() -> ServicePort {
+    builders::service_port(PORT_NAME, PORT, "TCP")
 }
 
 impl Prometheus {
@@ -382,7 +296,7 @@ impl Prometheus {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(true),
             security_context: Some(pod::pod_security(UID)),
-            affinity: (self.replicas > 1).then(|| spread_over_nodes(app)),
+            affinity: (self.replicas > 1).then(|| builders::spread_over_nodes(app)),
             // Time to finish writing the head block and WAL on shutdown.
             termination_grace_period_seconds: Some(300),
             containers: vec![container],
