@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -10,9 +10,13 @@ Examples:
   monstack render | kubectl apply -f -     ...and apply it to the current cluster
   monstack render -o monitoring/           Write one file per component into monitoring/
   monstack render profiles/dev.toml -o monitoring/
-  monstack validate profiles/cost-optimized.toml
+  monstack render --check -o out/production      Exit 1 with a diff if out/production is stale
+  monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1
+  monstack diff profiles/production.toml profiles/cost-optimized.toml
+  monstack init --preset dev my-stack.toml
 
-Exit codes: 0 success, 1 invalid profile or failed validation, 2 usage or I/O error.";
+Exit codes: 0 success, 1 invalid profile, failed validation or differences found,
+2 usage or I/O error.";
 
 /// monstack compiles one TOML stack profile into validated Kubernetes manifests for a
 /// production monitoring stack (Prometheus, Alertmanager, kube-state-metrics, ...).
@@ -33,24 +37,103 @@ profiles/production.toml in the monstack sources).
 Without -o, one multi-document YAML stream goes to stdout, ordered so that
 `monstack render | kubectl apply -f -` works on an empty cluster.
 With -o DIR, DIR receives 00-namespace.yaml and one <component>.yaml per component;
-`kubectl apply -f DIR` works in one pass. Files in DIR that monstack did not write are kept.")]
+`kubectl apply -f DIR` works in one pass. Files in DIR that monstack did not write are kept.
+With --check -o DIR, nothing is written: the exit code is 1 and a diff is printed when DIR
+differs from what the profile renders.")]
     Render(RenderArgs),
     /// Load, build and validate a profile without writing anything.
-    Validate(ProfileArg),
+    Validate(ValidateArgs),
+    /// Compare two stacks object by object; each side is a profile or a rendered directory.
+    Diff(DiffArgs),
+    /// Write a commented starter profile.
+    Init(InitArgs),
+    /// Print the JSON Schema of profiles (for editors with a TOML language server).
+    Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args)]
-pub struct ProfileArg {
+pub struct ProfileArgs {
     /// Profile to use (TOML). Default: the built-in production profile.
     #[arg(value_name = "PROFILE")]
     pub profile: Option<PathBuf>,
+    /// Override one profile value, as a dotted key and a TOML value; repeatable.
+    /// Example: --set prometheus.replicas=1 --set 'stack.app_namespaces=["default","shop"]'
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
-    pub profile: ProfileArg,
+    pub profile: ProfileArgs,
     /// Write one file per component into DIR instead of one stream to stdout.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Write nothing; exit 1 with a unified diff if DIR differs from the rendered files.
+    #[arg(long, requires = "output")]
+    pub check: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to report problems.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Messages with the offending line and a caret.
+    Human,
+    /// One JSON document with every diagnostic, for CI annotations.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: a profile (.toml) or a directory rendered by monstack.
+    #[arg(value_name = "A")]
+    pub old: PathBuf,
+    /// The new side: a profile (.toml) or a directory rendered by monstack.
+    #[arg(value_name = "B")]
+    pub new: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    Production,
+    CostOptimized,
+    Dev,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Which shipped profile to start from.
+    #[arg(long, value_enum, default_value_t = Preset::Production)]
+    pub preset: Preset,
+    /// Where to write the profile.
+    #[arg(value_name = "PATH", default_value = "monstack.toml")]
+    pub path: PathBuf,
+    /// Overwrite PATH if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -5,14 +5,15 @@ use std::fmt;
 use std::ops::Range;
 use std::process::ExitCode;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
 }
 
 /// A position in a profile: the file and the byte span of the offending text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,
@@ -45,7 +46,7 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable kebab-case code users can grep for.
@@ -143,6 +144,17 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The machine-readable report `--format json` prints.
+    pub fn json(diagnostics: &[Diagnostic], valid: bool) -> serde_json::Value {
+        let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+        serde_json::json!({
+            "valid": valid,
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "diagnostics": diagnostics,
+        })
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }

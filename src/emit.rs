@@ -200,3 +200,88 @@ fn swap_in(dir: &Path, staging: &Path, parent: &Path, base: &str) -> anyhow::Res
     }
     fs::remove_dir_all(&old).with_context(|| format!("removing the previous {}", old.display()))
 }
+
+/// How a directory differs from what a profile renders.
+#[derive(Debug, Default)]
+pub struct Drift {
+    pub missing: Vec<String>,
+    pub extra: Vec<String>,
+    pub changed: Vec<String>,
+    /// A unified diff of every difference (extra files as deletions, missing ones as additions).
+    pub diff: String,
+}
+
+impl Drift {
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.changed.is_empty()
+    }
+
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for (what, names) in [
+            ("missing", &self.missing),
+            ("stale", &self.extra),
+            ("changed", &self.changed),
+        ] {
+            if !names.is_empty() {
+                parts.push(format!("{what} {}", names.join(", ")));
+            }
+        }
+        parts.join("; ")
+    }
+}
+
+/// Compares `dir` with `files` without writing. Only files monstack wrote count as extra.
+pub fn check_dir(dir: &Path, files: &[RenderedFile]) -> anyhow::Result<Drift> {
+    let mut drift = Drift::default();
+    for f in files {
+        let path = dir.join(&f.name);
+        let old = match fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        match old {
+            None => drift.missing.push(f.name.clone()),
+            Some(old) if old != f.content => drift.changed.push(f.name.clone()),
+            Some(_) => continue,
+        }
+        drift
+            .diff
+            .push_str(&unified_diff(&path, dir, old_or_empty(&path), &f.content));
+    }
+    if dir.is_dir() {
+        let mut extra: Vec<String> = fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file() && written_by_monstack(&e.path()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !files.iter().any(|f| &f.name == name))
+            .collect();
+        extra.sort();
+        for name in &extra {
+            let path = dir.join(name);
+            drift
+                .diff
+                .push_str(&unified_diff(&path, dir, old_or_empty(&path), ""));
+        }
+        drift.extra = extra;
+    }
+    Ok(drift)
+}
+
+fn old_or_empty(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_default()
+}
+
+fn unified_diff(path: &Path, dir: &Path, old: String, new: &str) -> String {
+    let name = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+    similar::TextDiff::from_lines(old.as_str(), new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{}/{name}", dir.display()),
+            &format!("{name} (rendered)"),
+        )
+        .to_string()
+}

@@ -25,24 +25,49 @@ pub struct Compilation {
 }
 
 impl Compilation {
+    /// With `strict`, warnings block the compilation like errors.
+    pub fn strict(self, strict: bool) -> Result<Compilation, Failure> {
+        if strict && !self.warnings.is_empty() {
+            let diagnostics = self
+                .warnings
+                .into_iter()
+                .map(|mut d| {
+                    d.severity = crate::diag::Severity::Error;
+                    d
+                })
+                .collect();
+            return Err(Failure { diagnostics });
+        }
+        Ok(self)
+    }
+
     pub fn component_count(&self) -> usize {
         self.manifest.parts.len()
     }
 }
 
-/// Loads the profile named on the command line (or the built-in default) and compiles it.
+/// Loads the profile named on the command line (or the built-in default), the profiles it
+/// extends and the `--set` overrides, and compiles them.
 /// The outer error is for unexpected failures (a bug, I/O); the inner one for invalid input.
-pub fn compile_path(path: Option<&Path>) -> anyhow::Result<Result<Compilation, Failure>> {
-    match profile::load(path) {
-        Ok(source) => compile(&source),
+pub fn compile_path(
+    path: Option<&Path>,
+    overrides: &[String],
+) -> anyhow::Result<Result<Compilation, Failure>> {
+    let sources = profile::load_chain(path).and_then(|mut chain| {
+        chain.extend(profile::overrides(overrides)?);
+        Ok(chain)
+    });
+    match sources {
+        Ok(sources) => compile(&sources),
         Err(d) => Ok(Err(Failure {
             diagnostics: vec![d],
         })),
     }
 }
 
-pub fn compile(source: &Source) -> anyhow::Result<Result<Compilation, Failure>> {
-    let doc = match Document::parse(source) {
+/// Compiles profile sources: parents first, the profile, then overrides.
+pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure>> {
+    let doc = match Document::parse(sources) {
         Ok(doc) => doc,
         Err(failure) => return Ok(Err(failure)),
     };
@@ -70,13 +95,33 @@ pub fn compile(source: &Source) -> anyhow::Result<Result<Compilation, Failure>> 
         return Ok(Err(Failure { diagnostics }));
     }
     Ok(Ok(Compilation {
-        source_name: source.name.clone(),
-        profile_file: source.file_name().to_string(),
+        source_name: doc.main_name().to_string(),
+        profile_file: describe(sources),
         stack,
         endpoints,
         manifest,
         warnings: diagnostics,
     }))
+}
+
+/// How generated headers name the input: the profile's file name (never its directory, so the
+/// output does not depend on where the checkout lives) and any overrides.
+fn describe(sources: &[Source]) -> String {
+    let file = sources
+        .iter()
+        .rev()
+        .find(|s| !s.is_override())
+        .map_or("", Source::file_name);
+    let sets: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.is_override())
+        .map(|s| s.name.as_str())
+        .collect();
+    if sets.is_empty() {
+        file.to_string()
+    } else {
+        format!("{file} with {}", sets.join(" "))
+    }
 }
 
 type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);
@@ -98,7 +143,8 @@ fn resolve(doc: &Document<'_>) -> ResolvedProfile {
 }
 
 fn unknown_tables(doc: &Document<'_>) -> Vec<Diagnostic> {
-    let known: Vec<&str> = std::iter::once("stack")
+    let known: Vec<&str> = ["stack", profile::EXTENDS]
+        .into_iter()
         .chain(components::ALL.iter().map(|e| e.name))
         .collect();
     doc.tables()
@@ -110,11 +156,7 @@ fn unknown_tables(doc: &Document<'_>) -> Vec<Diagnostic> {
             };
             Diagnostic::error("unknown-key", format!("unknown table `{name}`"))
                 .key(name)
-                .at(crate::diag::Location::from_span(
-                    &doc.source.name,
-                    &doc.source.text,
-                    span,
-                ))
+                .at(doc.location(span))
                 .help(help)
         })
         .collect()

@@ -1,12 +1,21 @@
-//! Stage 1: find and read the profile text. Parsing and typing happen in `model`.
+//! Stage 1: find and read the profile texts: the profile, the chain of profiles it `extends`
+//! (parents first), and `--set` overrides (last). Merging and typing happen in `model`.
 //! May use the filesystem (read only); knows nothing of Kubernetes or templates.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Location};
 
 /// `profiles/production.toml`, compiled in: the profile rendered when none is named.
 pub const EMBEDDED_DEFAULT: &str = include_str!("../profiles/production.toml");
+/// The shipped profiles, for `monstack init`.
+pub const PRESET_PRODUCTION: &str = EMBEDDED_DEFAULT;
+pub const PRESET_COST_OPTIMIZED: &str = include_str!("../profiles/cost-optimized.toml");
+pub const PRESET_DEV: &str = include_str!("../profiles/dev.toml");
+/// The top-level key naming a profile's parent, relative to the profile's directory.
+pub const EXTENDS: &str = "extends";
+/// How override sources are named.
+const OVERRIDE_PREFIX: &str = "--set ";
 /// How the embedded default is named in messages and file headers.
 pub const EMBEDDED_NAME: &str = "production.toml (built in)";
 
@@ -23,6 +32,11 @@ impl Source {
             name: EMBEDDED_NAME.to_string(),
             text: EMBEDDED_DEFAULT.to_string(),
         }
+    }
+
+    /// Whether this source is a `--set` override rather than a file.
+    pub fn is_override(&self) -> bool {
+        self.name.starts_with(OVERRIDE_PREFIX)
     }
 
     /// The profile's file name without its directory, as written into generated headers
@@ -83,4 +97,104 @@ pub fn load(path: Option<&Path>) -> Result<Source, Diagnostic> {
         );
     }
     Ok(Source { name, text })
+}
+
+/// Reads the profile at `path` (or the embedded default) and every profile it extends,
+/// parents first.
+pub fn load_chain(path: Option<&Path>) -> Result<Vec<Source>, Diagnostic> {
+    let mut chain = vec![load(path)?];
+    let mut seen: Vec<PathBuf> = path.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut dir = path.and_then(Path::parent).map(Path::to_path_buf);
+    while let Some((parent, span)) = parent_of(&chain[0])? {
+        let base = dir.clone().unwrap_or_default();
+        let parent_path = base.join(&parent);
+        let child = &chain[0];
+        let at = Location::from_span(&child.name, &child.text, span);
+        if dir.is_none() || !parent_path.is_file() {
+            return Err(Diagnostic::error(
+                "extends-missing",
+                format!(
+                    "`extends = \"{parent}\"`: {} does not exist",
+                    parent_path.display()
+                ),
+            )
+            .key(EXTENDS)
+            .at(at)
+            .help("the parent path is relative to this profile's directory; check the file name"));
+        }
+        let canonical = parent_path
+            .canonicalize()
+            .unwrap_or_else(|_| parent_path.clone());
+        if seen.contains(&canonical) {
+            return Err(Diagnostic::error(
+                "extends-cycle",
+                format!(
+                    "`extends = \"{parent}\"` is circular: {} is already in the chain",
+                    parent_path.display()
+                ),
+            )
+            .key(EXTENDS)
+            .at(at)
+            .help("a profile may not extend itself or a profile that extends it"));
+        }
+        seen.push(canonical);
+        dir = parent_path.parent().map(Path::to_path_buf);
+        chain.insert(0, load(Some(&parent_path))?);
+    }
+    Ok(chain)
+}
+
+/// The `extends` value of a profile and its span, if it has one. A profile that does not parse
+/// has no parent here; its syntax error is reported when the chain is merged.
+fn parent_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>, Diagnostic> {
+    let Ok(table) = toml::de::DeTable::parse(&source.text) else {
+        return Ok(None);
+    };
+    let Some(value) = table.get_ref().get(EXTENDS) else {
+        return Ok(None);
+    };
+    match value.get_ref().as_str() {
+        Some(parent) => Ok(Some((parent.to_string(), value.span()))),
+        None => Err(Diagnostic::error(
+            "wrong-type",
+            "`extends` must be a string: the parent profile's path",
+        )
+        .key(EXTENDS)
+        .at(Location::from_span(
+            &source.name,
+            &source.text,
+            value.span(),
+        ))
+        .help("write e.g. extends = \"production.toml\"")),
+    }
+}
+
+/// Turns `--set KEY=VALUE` arguments into sources applied after the profile. VALUE is TOML
+/// (`1`, `"text"`, `["a", "b"]`, `{ cpu = "1" }`); a bare word is taken as a string.
+pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
+    sets.iter()
+        .map(|set| {
+            let Some((key, value)) = set.split_once('=').filter(|(k, _)| !k.trim().is_empty())
+            else {
+                return Err(Diagnostic::error(
+                    "bad-override",
+                    format!("--set {set}: expected KEY=VALUE"),
+                )
+                .help("write a dotted key and a TOML value, e.g. --set prometheus.replicas=1"));
+            };
+            let (key, value) = (key.trim(), value.trim());
+            let mut text = format!("{key} = {value}\n");
+            let bare_word = !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
+            if toml::de::DeTable::parse(&text).is_err() && bare_word {
+                text = format!("{key} = \"{value}\"\n");
+            }
+            Ok(Source {
+                name: format!("{OVERRIDE_PREFIX}{set}"),
+                text,
+            })
+        })
+        .collect()
 }

@@ -364,7 +364,7 @@ fn a_single_replica_has_no_cluster_and_no_disruption_budget() {
 #[test]
 fn a_route_to_an_unconfigured_receiver_is_reported_at_its_key() {
     let (_dir, path) = profile("[alertmanager.routes]\ncritical = [\"pagerduty\"]\n");
-    let failure = match pipeline::compile_path(Some(&path)).expect("no internal error") {
+    let failure = match pipeline::compile_path(Some(&path), &[]).expect("no internal error") {
         Ok(_) => panic!("a route to a missing receiver must not compile"),
         Err(failure) => failure,
     };

@@ -2,17 +2,39 @@
 
 use std::process::ExitCode;
 
-use crate::cli::ProfileArg;
+use crate::cli::{Format, ValidateArgs};
+use crate::diag::Failure;
 use crate::pipeline;
 
-pub fn run(args: &ProfileArg) -> anyhow::Result<ExitCode> {
-    match pipeline::compile_path(args.profile.as_deref())? {
-        Ok(compilation) => {
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    let p = &args.profile;
+    let result = pipeline::compile_path(p.profile.as_deref(), &p.overrides)?;
+    let result = result.and_then(|c| c.strict(args.strict));
+    if args.format == Format::Json {
+        let diagnostics = match &result {
+            Ok(c) => c.warnings.as_slice(),
+            Err(f) => f.diagnostics.as_slice(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Failure::json(diagnostics, result.is_ok()))?
+        );
+        return Ok(if result.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(crate::EXIT_INVALID)
+        });
+    }
+    match result {
+        Ok(c) => {
+            for w in &c.warnings {
+                eprintln!("{w}\n");
+            }
             eprintln!(
                 "{}: valid ({} objects from {} components)",
-                compilation.source_name,
-                compilation.manifest.object_count(),
-                compilation.component_count(),
+                c.source_name,
+                c.manifest.object_count(),
+                c.component_count(),
             );
             Ok(ExitCode::SUCCESS)
         }

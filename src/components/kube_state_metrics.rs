@@ -505,10 +505,10 @@ mod tests {
     use crate::templates::Templates;
 
     fn settings(toml: &str) -> Result<KubeStateMetrics, crate::diag::Diagnostic> {
-        let src = Source {
+        let src = [Source {
             name: "test.toml".into(),
             text: format!("[kube_state_metrics]\n{toml}"),
-        };
+        }];
         let doc = Document::parse(&src).map_err(|f| f.diagnostics[0].clone())?;
         doc.section::<KubeStateMetrics>(KEY)
     }

@@ -23,7 +23,7 @@ pub fn shipped_profiles() -> Vec<PathBuf> {
 
 /// Compiles a profile, panicking with the rendered diagnostics if it is invalid.
 pub fn compile(profile: &Path) -> Compilation {
-    match pipeline::compile_path(Some(profile)).expect("no internal error") {
+    match pipeline::compile_path(Some(profile), &[]).expect("no internal error") {
         Ok(c) => c,
         Err(failure) => panic!("{} does not compile:\n{failure}", profile.display()),
     }

@@ -1,25 +1,25 @@
-//! Stage 4: cross-object checks over what the builders produced, before anything is written.
-//! Each rule is one function returning diagnostics that name the object at fault.
+//! References between objects: names are unique and namespaced, Services select pods and
+//! target declared ports, pods mount defined volumes and rendered ConfigMaps and
+//! ServiceAccounts, bindings name rendered roles, and every offered address is a rendered
+//! Service port.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::components::Manifest;
 use crate::diag::Diagnostic;
 use crate::k8s::Object;
 use crate::model::endpoints::Endpoints;
 
-pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
-    let objects: Vec<&Object> = manifest.objects().collect();
+pub fn check(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    out.extend(unique_names(&objects));
-    out.extend(explicit_namespaces(&objects));
-    out.extend(service_selectors_and_ports(&objects));
-    out.extend(pod_references(&objects));
-    out.extend(role_bindings(&objects));
-    out.extend(offered_addresses(&objects, endpoints));
+    out.extend(unique_names(objects));
+    out.extend(explicit_namespaces(objects));
+    out.extend(service_selectors_and_ports(objects));
+    out.extend(pod_references(objects));
+    out.extend(role_bindings(objects));
+    out.extend(offered_addresses(objects, endpoints));
     out
 }
 
@@ -319,7 +319,6 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     use super::*;
-    use crate::components::Part;
     use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
 
     fn meta(name: &str) -> ObjectMeta {
@@ -388,14 +387,8 @@ mod tests {
     }
 
     fn codes(objects: Vec<Object>, endpoints: &Endpoints) -> Vec<(&'static str, String)> {
-        let manifest = Manifest {
-            parts: vec![Part {
-                component: "t",
-                file: "t",
-                objects,
-            }],
-        };
-        check(&manifest, endpoints)
+        let objects: Vec<&Object> = objects.iter().collect();
+        check(&objects, endpoints)
             .into_iter()
             .map(|d| (d.code, d.subject.unwrap_or_default()))
             .collect()

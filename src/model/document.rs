@@ -1,0 +1,347 @@
+//! The profile as one TOML tree: the `extends` chain (parents first) and `--set` overrides
+//! (last) deep-merged, each value keeping the position it was written at. Tables merge key by
+//! key; scalars and arrays replace. Positions stay exact because every source's spans are
+//! moved to a range of their own, so one span names one file, line and column.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
+
+use crate::diag::{Diagnostic, Failure, Location, did_you_mean};
+use crate::model::Problem;
+use crate::profile::{EXTENDS, Source};
+
+/// The merged profile, ready to be typed table by table.
+pub struct Document<'a> {
+    sources: &'a [Source],
+    /// Where each source's spans start in the shared span space.
+    bases: Vec<usize>,
+    root: DeTable<'a>,
+}
+
+impl<'a> Document<'a> {
+    /// Parses every source and merges them in order; reports every syntax error.
+    pub fn parse(sources: &'a [Source]) -> Result<Self, Failure> {
+        let mut bases = Vec::with_capacity(sources.len());
+        let mut next = 0;
+        for s in sources {
+            bases.push(next);
+            next += s.text.len() + 1;
+        }
+        let mut root = DeTable::new();
+        let mut diagnostics = Vec::new();
+        for (source, &base) in sources.iter().zip(&bases) {
+            match DeTable::parse(&source.text) {
+                Ok(table) => {
+                    let mut table = shift_table(table.into_inner(), base);
+                    table.remove(EXTENDS);
+                    merge(&mut root, table);
+                }
+                Err(err) => diagnostics.push(syntax_error(source, &err)),
+            }
+        }
+        if diagnostics.is_empty() {
+            Ok(Document {
+                sources,
+                bases,
+                root,
+            })
+        } else {
+            Err(Failure { diagnostics })
+        }
+    }
+
+    /// The position of a span of the shared span space.
+    pub fn location(&self, span: Range<usize>) -> Location {
+        let i = self
+            .bases
+            .partition_point(|&b| b <= span.start)
+            .saturating_sub(1);
+        let (source, base) = (&self.sources[i], self.bases[i]);
+        Location::from_span(
+            &source.name,
+            &source.text,
+            span.start - base..span.end.saturating_sub(base),
+        )
+    }
+
+    /// The file the profile's own settings come from (the last file, before overrides).
+    pub fn main_name(&self) -> &str {
+        self.sources
+            .iter()
+            .rev()
+            .find(|s| !s.is_override())
+            .map_or("", |s| s.name.as_str())
+    }
+
+    /// Top-level table names with their spans.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, Range<usize>)> {
+        self.root
+            .iter()
+            .map(|(k, _)| (k.get_ref().as_ref(), k.span()))
+    }
+
+    /// Deserializes the top-level table `name` (an empty table when absent) into `T`.
+    pub fn section<T: DeserializeOwned>(&self, name: &str) -> Result<T, Diagnostic> {
+        let value = self
+            .root
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Spanned::new(0..0, DeValue::Table(DeTable::new())));
+        T::deserialize(ValueDeserializer::from(value)).map_err(|err| self.type_error(name, &err))
+    }
+
+    fn type_error(&self, section: &str, err: &toml::de::Error) -> Diagnostic {
+        let span = err.span().unwrap_or(0..0);
+        let key = self
+            .key_path_at(&span)
+            .unwrap_or_else(|| section.to_string());
+        let message = err.message().trim().to_string();
+        let (code, help) = explain(&message, &key);
+        let mut d = Diagnostic::error(code, message).key(key);
+        d = if span == (0..0) {
+            d.subject(format!("{} [{section}]", self.main_name()))
+        } else {
+            d.at(self.location(span))
+        };
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        d
+    }
+
+    /// The dotted key path whose key or value contains `span` (deepest match).
+    pub fn key_path_at(&self, span: &Range<usize>) -> Option<String> {
+        // A table opened by a `[header]` spans only the header, so tables are always searched.
+        fn walk(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<String>) -> bool {
+            let inside =
+                |r: &Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
+            for (k, v) in table.iter() {
+                path.push(k.get_ref().to_string());
+                let here = inside(&k.span()) || inside(&v.span());
+                let deeper = match v.get_ref() {
+                    DeValue::Table(t) => walk(t, span, path),
+                    _ => false,
+                };
+                if deeper || here {
+                    return true;
+                }
+                path.pop();
+            }
+            false
+        }
+        let mut path = Vec::new();
+        walk(&self.root, span, &mut path).then(|| path.join("."))
+    }
+
+    /// The span of a dotted key path's value, or of the nearest existing parent.
+    pub fn span_of(&self, key: &str) -> Option<Range<usize>> {
+        let mut table = &self.root;
+        let mut found = None;
+        for part in key.split('.') {
+            let Some(v) = table.get(part) else { break };
+            found = Some(v.span());
+            match v.get_ref() {
+                DeValue::Table(t) => table = t,
+                _ => break,
+            }
+        }
+        found.filter(|s| *s != (0..0))
+    }
+
+    /// Attaches the position of `problem.key` to its diagnostic.
+    pub fn locate(&self, problem: Problem) -> Diagnostic {
+        let d = problem.diagnostic.key(problem.key.clone());
+        match self.span_of(&problem.key) {
+            Some(span) => d.at(self.location(span)),
+            None => d.subject(self.main_name().to_string()),
+        }
+    }
+}
+
+fn syntax_error(source: &Source, err: &toml::de::Error) -> Diagnostic {
+    let span = err.span().unwrap_or(0..0);
+    let help = if source.is_override() {
+        "write --set KEY=VALUE with a dotted key and a TOML value, e.g. --set prometheus.replicas=1"
+    } else {
+        "fix the TOML syntax at the marked position (strings need quotes, tables are [name])"
+    };
+    Diagnostic::error(
+        "toml-syntax",
+        format!("the profile is not valid TOML: {}", err.message().trim()),
+    )
+    .at(Location::from_span(&source.name, &source.text, span))
+    .help(help)
+}
+
+/// Moves every span of a parsed source by `base`.
+fn shift_table(table: DeTable<'_>, base: usize) -> DeTable<'_> {
+    let mut out = DeTable::new();
+    for (k, v) in table {
+        let key = Spanned::new(shift(k.span(), base), k.into_inner());
+        out.insert(key, shift_value(v, base));
+    }
+    out
+}
+
+fn shift_value(v: Spanned<DeValue<'_>>, base: usize) -> Spanned<DeValue<'_>> {
+    let span = shift(v.span(), base);
+    let value = match v.into_inner() {
+        DeValue::Table(t) => DeValue::Table(shift_table(t, base)),
+        DeValue::Array(a) => {
+            let mut out = DeArray::new();
+            for item in a.iter().cloned() {
+                out.push(shift_value(item, base));
+            }
+            DeValue::Array(out)
+        }
+        other => other,
+    };
+    Spanned::new(span, value)
+}
+
+fn shift(span: Range<usize>, base: usize) -> Range<usize> {
+    span.start + base..span.end + base
+}
+
+/// Deep-merges `top` over `bottom`: tables merge key by key, anything else replaces.
+fn merge<'a>(bottom: &mut DeTable<'a>, top: DeTable<'a>) {
+    for (key, value) in top {
+        let merged = match (
+            bottom.get_mut(key.get_ref().as_ref() as &str),
+            value.get_ref(),
+        ) {
+            (Some(existing), DeValue::Table(_)) if existing.get_ref().is_table() => {
+                let span = value.span();
+                let DeValue::Table(top_table) = value.into_inner() else {
+                    unreachable!("matched as a table above")
+                };
+                let DeValue::Table(table) = existing.get_mut() else {
+                    unreachable!("checked to be a table")
+                };
+                merge(table, top_table);
+                // Keep the child's position for the table: it is the one the user edits.
+                if span != (0..0) {
+                    *existing = Spanned::new(span, existing.get_ref().clone());
+                }
+                continue;
+            }
+            _ => value,
+        };
+        bottom.remove(key.get_ref().as_ref() as &str);
+        bottom.insert(key, merged);
+    }
+}
+
+/// A code and a fix for serde's messages, which name the problem but not the cure.
+fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        let help = match did_you_mean(unknown, expected.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if expected.is_empty() => "remove this key".to_string(),
+            None => format!(
+                "remove it; the keys allowed here are: {}",
+                expected.join(", ")
+            ),
+        };
+        return ("unknown-key", Some(help));
+    }
+    if message.starts_with("missing field") {
+        return (
+            "missing-key",
+            Some(format!("add the missing key under [{key}]")),
+        );
+    }
+    if message.starts_with("invalid type") {
+        return (
+            "wrong-type",
+            Some(format!(
+                "check the value of {key} against profiles/production.toml"
+            )),
+        );
+    }
+    ("invalid-value", None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(texts: &[(&str, &str)]) -> Vec<Source> {
+        texts
+            .iter()
+            .map(|(name, text)| Source {
+                name: name.to_string(),
+                text: text.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn child_values_replace_and_tables_merge() {
+        let srcs = sources(&[
+            (
+                "parent.toml",
+                "[prometheus]\nreplicas = 2\nscrape_interval = \"15s\"\n[prometheus.scrape]\ndapr = true\n",
+            ),
+            (
+                "child.toml",
+                "extends = \"parent.toml\"\n[prometheus]\nreplicas = 1\n",
+            ),
+        ]);
+        let doc = Document::parse(&srcs).unwrap();
+        let p = doc
+            .root
+            .get("prometheus")
+            .unwrap()
+            .get_ref()
+            .as_table()
+            .unwrap();
+        assert_eq!(
+            p.get("replicas")
+                .unwrap()
+                .get_ref()
+                .as_integer()
+                .unwrap()
+                .as_str(),
+            "1"
+        );
+        assert_eq!(
+            p.get("scrape_interval").unwrap().get_ref().as_str(),
+            Some("15s")
+        );
+        assert!(p.get("scrape").is_some());
+        assert!(doc.root.get(EXTENDS).is_none());
+    }
+
+    #[test]
+    fn positions_name_the_file_that_wrote_the_value() {
+        let srcs = sources(&[
+            ("parent.toml", "[stack]\nnamespace = \"Bad\"\n"),
+            ("child.toml", "[stack]\nname = \"x\"\n"),
+        ]);
+        let doc = Document::parse(&srcs).unwrap();
+        let err = crate::model::resolve_stack(&doc).unwrap_err();
+        let at = err.at.unwrap();
+        assert_eq!(
+            (at.file.as_str(), at.line, at.column),
+            ("parent.toml", 2, 13)
+        );
+    }
+
+    #[test]
+    fn syntax_errors_of_every_file_are_reported() {
+        let srcs = sources(&[("a.toml", "x = \n"), ("b.toml", "[y\n")]);
+        let failure = Document::parse(&srcs).err().unwrap();
+        let files: Vec<_> = failure
+            .diagnostics
+            .iter()
+            .map(|d| d.at.clone().unwrap().file)
+            .collect();
+        assert_eq!(files, ["a.toml", "b.toml"]);
+    }
+}

@@ -1,0 +1,17 @@
+//! Stage 4: cross-object checks over what the builders produced, before anything is written.
+//! Checks never re-read the profile. Each rule is one function returning diagnostics that name
+//! the object at fault; each group of rules is one file.
+
+mod refs;
+
+use crate::components::Manifest;
+use crate::diag::Diagnostic;
+use crate::k8s::Object;
+use crate::model::endpoints::Endpoints;
+
+pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
+    let objects: Vec<&Object> = manifest.objects().collect();
+    let mut out = refs::check(&objects, endpoints);
+    out.sort_by_key(|d| !d.is_error());
+    out
+}
