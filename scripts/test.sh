@@ -3,7 +3,8 @@
 # Installs what the tests need first (Debian/Ubuntu, as root or with sudo):
 #   - promtool and amtool (Debian packages prometheus, prometheus-alertmanager)
 #   - kubernetes-validate (PyPI, into .venv/ beside this repository's Cargo.toml)
-# Then: cargo fmt --check, cargo clippy, cargo test (snapshots must match, never auto-accepted).
+# Then: cargo fmt --check, cargo clippy, cargo test (snapshots must match, never auto-accepted),
+# and `monstack render --check` of every shipped profile against the committed out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +33,8 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 # INSTA_UPDATE=no: a changed snapshot fails the run instead of writing .snap.new files.
 INSTA_UPDATE=no CI="${CI:-}" cargo test --locked
+
+echo "== committed output is what the shipped profiles render (regenerate: scripts/render-out.sh)"
+for profile in profiles/*.toml; do
+  cargo run --locked --quiet -- render "$profile" --check -o "out/$(basename "$profile" .toml)"
+done

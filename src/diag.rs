@@ -105,35 +105,74 @@ impl Diagnostic {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+/// ANSI styles for a terminal; all empty when colour is off.
+struct Palette {
+    error: &'static str,
+    warning: &'static str,
+    accent: &'static str,
+    bold: &'static str,
+    reset: &'static str,
+}
+
+const PLAIN: Palette = Palette { error: "", warning: "", accent: "", bold: "", reset: "" };
+const ANSI: Palette = Palette {
+    error: "\x1b[1;31m",
+    warning: "\x1b[1;33m",
+    accent: "\x1b[1;34m",
+    bold: "\x1b[1m",
+    reset: "\x1b[0m",
+};
+
+/// Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org).
+pub fn stderr_wants_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+impl Diagnostic {
+    /// The diagnostic as shown to people: code, message, key, the source line with a caret
+    /// under the offending text, and the fix.
+    pub fn render(&self, color: bool) -> String {
+        let p = if color { &ANSI } else { &PLAIN };
+        let (label, style) = match self.severity {
+            Severity::Error => ("error", p.error),
+            Severity::Warning => ("warning", p.warning),
         };
-        write!(f, "{label}[{}]: {}", self.code, self.message)?;
+        let mut out = format!("{style}{label}[{}]{}{}: {}{}", self.code, p.reset, p.bold, self.message, p.reset);
         if let Some(key) = &self.key {
-            write!(f, "\n  key: {key}")?;
+            out.push_str(&format!("\n  {}key:{} {key}", p.accent, p.reset));
         }
         if let Some(at) = &self.at {
-            let gutter = at.line.to_string().len();
-            let pad = " ".repeat(gutter);
-            write!(f, "\n{pad}--> {}:{}:{}", at.file, at.line, at.column)?;
-            write!(f, "\n{pad} |\n{} | {}", at.line, at.source_line)?;
+            let pad = " ".repeat(at.line.to_string().len());
             let indent: String = at
                 .source_line
                 .chars()
                 .take(at.column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            write!(f, "\n{pad} | {indent}{}", "^".repeat(at.width))?;
+            out.push_str(&format!("\n{pad}{}-->{} {}:{}:{}", p.accent, p.reset, at.file, at.line, at.column));
+            out.push_str(&format!("\n{pad} {}|{}", p.accent, p.reset));
+            out.push_str(&format!("\n{}{} |{} {}", p.accent, at.line, p.reset, at.source_line));
+            out.push_str(&format!(
+                "\n{pad} {}|{} {indent}{style}{}{}",
+                p.accent,
+                p.reset,
+                "^".repeat(at.width),
+                p.reset
+            ));
         } else if let Some(subject) = &self.subject {
-            write!(f, "\n  --> {subject}")?;
+            out.push_str(&format!("\n  {}-->{} {subject}", p.accent, p.reset));
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            out.push_str(&format!("\n  {}= help:{} {help}", p.bold, p.reset));
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 
@@ -161,22 +200,34 @@ impl Failure {
 
     /// Prints every diagnostic to stderr and returns the "invalid input" exit code.
     pub fn report(&self) -> ExitCode {
-        eprint!("{self}");
+        eprint!("{}", self.render(stderr_wants_color()));
         ExitCode::from(crate::EXIT_INVALID)
+    }
+
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&d.render(color));
+            out.push_str("\n\n");
+        }
+        let errors = self.errors().count();
+        let warnings = self.diagnostics.len() - errors;
+        out.push_str(&format!(
+            "{errors} error{}{} found; nothing was written.\n",
+            if errors == 1 { "" } else { "s" },
+            match warnings {
+                0 => String::new(),
+                1 => " and 1 warning".to_string(),
+                n => format!(" and {n} warnings"),
+            }
+        ));
+        out
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.diagnostics {
-            writeln!(f, "{d}\n")?;
-        }
-        let errors = self.errors().count();
-        writeln!(
-            f,
-            "{errors} error{} found; nothing was written.",
-            if errors == 1 { "" } else { "s" }
-        )
+        f.write_str(&self.render(false))
     }
 }
 
@@ -219,6 +270,26 @@ mod tests {
         let at = Location::from_span("p.toml", text, 4..7);
         assert_eq!((at.line, at.column, at.width), (2, 1, 3));
         assert_eq!(at.source_line, "key = 1");
+    }
+
+    #[test]
+    fn colour_only_decorates_the_plain_text() {
+        let text = "[a]\nkey = 1\n";
+        let d = Diagnostic::error("unknown-key", "unknown field `key`")
+            .key("a.key")
+            .at(Location::from_span("p.toml", text, 4..7))
+            .help("remove it");
+        let plain = d.render(false);
+        assert_eq!(
+            plain,
+            "error[unknown-key]: unknown field `key`\n  key: a.key\n --> p.toml:2:1\n  |\n2 | key = 1\n  | ^^^\n  = help: remove it"
+        );
+        let colored = d.render(true);
+        assert!(colored.contains("\x1b[1;31merror[unknown-key]"));
+        let stripped: String = colored.split('\x1b').enumerate().map(|(i, part)| {
+            if i == 0 { part } else { part.split_once('m').map_or("", |(_, rest)| rest) }
+        }).collect();
+        assert_eq!(stripped, plain);
     }
 
     #[test]

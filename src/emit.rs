@@ -2,7 +2,8 @@
 //! writes files. Output is deterministic: same profile, same bytes.
 //!
 //! A directory is written by building the complete new content in a temporary sibling and
-//! swapping it in, so an interrupted run never leaves a half-written directory. Files monstack
+//! swapping it in (atomically on Linux), so an interrupted run never leaves a half-written
+//! directory. Files monstack
 //! did not write (recognised by the header below) are carried over untouched.
 
 use std::fs;
@@ -184,12 +185,18 @@ fn copy_entry(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Replaces `dir` with `staging`. The old directory is moved aside first and deleted last, so
-/// at every moment one complete version exists.
+/// Replaces `dir` with `staging`. On Linux the two directories are exchanged in one atomic
+/// step; elsewhere (or on a filesystem without exchange) the old directory is moved aside first
+/// and deleted last, so at every moment one complete version exists.
 fn swap_in(dir: &Path, staging: &Path, parent: &Path, base: &str) -> anyhow::Result<()> {
     if !dir.exists() {
         return fs::rename(staging, dir)
             .with_context(|| format!("moving {} to {}", staging.display(), dir.display()));
+    }
+    if exchange(staging, dir).is_ok() {
+        // `staging` now holds the previous content.
+        return fs::remove_dir_all(staging)
+            .with_context(|| format!("removing the previous content in {}", staging.display()));
     }
     let old = parent.join(format!(".{base}.monstack-old-{}", std::process::id()));
     fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
@@ -199,6 +206,35 @@ fn swap_in(dir: &Path, staging: &Path, parent: &Path, base: &str) -> anyhow::Res
         return Err(err).with_context(|| format!("moving the new files into {}", dir.display()));
     }
     fs::remove_dir_all(&old).with_context(|| format!("removing the previous {}", old.display()))
+}
+
+/// Atomically exchanges two paths (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// How a directory differs from what a profile renders.

@@ -11,11 +11,13 @@ pub mod cli;
 pub mod commands;
 pub mod components;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod schema;
 pub mod templates;
 pub mod validate;
 

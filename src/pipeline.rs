@@ -72,15 +72,15 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         Err(failure) => return Ok(Err(failure)),
     };
     let (stack, components, mut diagnostics) = resolve(&doc);
-    let (Some(stack), true) = (stack, diagnostics.iter().all(|d| !d.is_error())) else {
+    // Value checks run on every table that typed, even when another did not, so one run
+    // reports every mistake.
+    let checked_against = stack.clone().unwrap_or_default();
+    for c in &components {
+        diagnostics.extend(c.check(&checked_against).into_iter().map(|p| doc.locate(p)));
+    }
+    let Some(stack) = stack.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
         return Ok(Err(Failure { diagnostics }));
     };
-    for c in &components {
-        diagnostics.extend(c.check(&stack).into_iter().map(|p| doc.locate(p)));
-    }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(Err(Failure { diagnostics }));
-    }
 
     let templates = Templates::load()?;
     let endpoints = components::endpoints(&components, &stack);

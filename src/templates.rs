@@ -28,6 +28,14 @@ const SOURCES: &[(&str, &str)] = &[
         "alertmanager/alertmanager.yml.j2",
         include_str!("../templates/alertmanager/alertmanager.yml.j2"),
     ),
+    (
+        "grafana/datasources.yaml.j2",
+        include_str!("../templates/grafana/datasources.yaml.j2"),
+    ),
+    (
+        "grafana/dashboards.yaml.j2",
+        include_str!("../templates/grafana/dashboards.yaml.j2"),
+    ),
 ];
 
 pub struct Templates {

@@ -1,9 +1,67 @@
-//! TEMPORARY placeholder: `monstack diff` is being written.
+//! `monstack diff A B`: loads each side (a profile or a directory `render -o` wrote), compares
+//! them with `diff::compare` and prints the report. Exit codes follow diff(1): 0 identical,
+//! 1 different (or a side is an invalid profile), 2 usage or I/O error.
 
+use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::DiffArgs;
+use anyhow::{Context, bail};
 
-pub fn run(_args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("monstack diff is not available in this build")
+use crate::cli::DiffArgs;
+use crate::diag::Failure;
+use crate::diff::{self, Inventory};
+use crate::pipeline;
+
+pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let (old, new) = match (load(&args.old)?, load(&args.new)?) {
+        (Ok(old), Ok(new)) => (old, new),
+        (old, new) => {
+            // Report both sides' problems in one run, as compilation does within a profile.
+            for failure in [old.err(), new.err()].into_iter().flatten() {
+                failure.report();
+            }
+            return Ok(ExitCode::from(crate::EXIT_INVALID));
+        }
+    };
+    let report = diff::compare(&old, &new);
+    let mut out = std::io::stdout().lock();
+    let text = if report.is_empty() {
+        format!("no differences ({} identical objects)\n", report.unchanged)
+    } else {
+        let header = format!("--- {}\n+++ {}\n\n", args.old.display(), args.new.display());
+        header + &report.render(use_colour())
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing the diff to stdout")?;
+    Ok(if report.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_INVALID)
+    })
+}
+
+/// One side: a directory is read as rendered output, anything else compiled as a profile.
+/// The outer error is a usage or I/O problem (exit 2); the inner one an invalid profile.
+fn load(path: &Path) -> anyhow::Result<Result<Inventory, Failure>> {
+    if path.is_dir() {
+        return Inventory::read_dir(path).map(Ok);
+    }
+    if !path.exists() {
+        bail!(
+            "{} does not exist; give a profile (.toml) or a directory written by `monstack render -o`",
+            path.display()
+        );
+    }
+    match pipeline::compile_path(Some(path), &[])? {
+        Ok(compilation) => Inventory::from_compilation(&compilation).map(Ok),
+        Err(failure) => Ok(Err(failure)),
+    }
+}
+
+/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+fn use_colour() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stdout().is_terminal()
 }

@@ -1,11 +1,15 @@
 //! `monstack init`: write a shipped profile as a commented starting point.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
 use crate::cli::{InitArgs, Preset};
 use crate::profile;
+
+/// The file the shipped variants extend.
+const PARENT: &str = "production.toml";
 
 pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     if args.path.exists() && !args.force {
@@ -19,11 +23,26 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         Preset::CostOptimized => profile::PRESET_COST_OPTIMIZED,
         Preset::Dev => profile::PRESET_DEV,
     };
-    std::fs::write(&args.path, text).with_context(|| format!("writing {}", args.path.display()))?;
+    // The schema directive points at a file beside the shipped profiles, not the user's.
+    let text = text.replacen("#:schema ./monstack.schema.json\n", "", 1);
+    write(&args.path, &text)?;
+    if text.contains(&format!("extends = \"{PARENT}\"")) {
+        let parent = args.path.parent().unwrap_or(Path::new("")).join(PARENT);
+        if !parent.exists() {
+            let parent_text =
+                profile::PRESET_PRODUCTION.replacen("#:schema ./monstack.schema.json\n", "", 1);
+            write(&parent, &parent_text)?;
+        }
+    }
     eprintln!(
-        "wrote {}; check it with `monstack validate {}`",
-        args.path.display(),
+        "next: edit it, then `monstack validate {}`; `monstack schema > monstack.schema.json` gives editors completion",
         args.path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }

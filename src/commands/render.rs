@@ -18,7 +18,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         Err(failure) => return Ok(failure.report()),
     };
     for w in &compilation.warnings {
-        eprintln!("{w}\n");
+        eprintln!("{}\n", w.render(crate::diag::stderr_wants_color()));
     }
     let files = emit::files(&compilation)?;
     let mut out = std::io::stdout().lock();

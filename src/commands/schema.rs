@@ -1,7 +1,11 @@
-//! TEMPORARY placeholder: `monstack schema` is being written.
+//! `monstack schema`: the profile's JSON Schema on stdout.
 
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
-    anyhow::bail!("monstack schema is not available in this build")
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&crate::schema::profile_schema())?
+    );
+    Ok(ExitCode::SUCCESS)
 }

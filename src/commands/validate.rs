@@ -28,7 +28,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     match result {
         Ok(c) => {
             for w in &c.warnings {
-                eprintln!("{w}\n");
+                eprintln!("{}\n", w.render(crate::diag::stderr_wants_color()));
             }
             eprintln!(
                 "{}: valid ({} objects from {} components)",

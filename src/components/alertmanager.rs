@@ -35,7 +35,7 @@ const DATA_DIR: &str = "/alertmanager";
 const SECRETS_DIR: &str = "/etc/alertmanager/secrets";
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Alertmanager {
     /// Render Alertmanager at all. Without it Prometheus evaluates alerts but notifies no one.
@@ -95,7 +95,7 @@ impl Default for Alertmanager {
 }
 
 /// `[alertmanager.receivers]`: each integration is optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Receivers {
     /// PagerDuty Events API v2; the Secret key holds the integration's routing key.
@@ -107,19 +107,29 @@ pub struct Receivers {
 }
 
 /// A key of an existing Secret in the stack's namespace (monstack never writes its value).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretKey {
+    /// `false` turns the receiver off (e.g. in a profile that extends one that has it).
+    #[serde(default = "enabled")]
+    pub enabled: bool,
     /// Name of the Secret.
     pub secret: DnsLabel,
     /// Key inside the Secret.
     pub key: String,
 }
 
+fn enabled() -> bool {
+    true
+}
+
 /// `[alertmanager.receivers.slack]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slack {
+    /// `false` turns the receiver off (e.g. in a profile that extends one that has it).
+    #[serde(default = "enabled")]
+    pub enabled: bool,
     /// Name of the Secret holding the webhook URL.
     pub secret: DnsLabel,
     /// Key inside the Secret.
@@ -129,7 +139,7 @@ pub struct Slack {
 }
 
 /// `[alertmanager.routes]`: lists of integrations (`"pagerduty"`, `"slack"`, `"webhook"`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Routes {
     /// Who is notified of `severity="critical"` alerts; empty falls back to `default`.
@@ -142,7 +152,7 @@ pub struct Routes {
 }
 
 /// A notification integration, as route lists name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Integration {
     /// `[alertmanager.receivers.pagerduty]`.
@@ -181,9 +191,21 @@ impl Receivers {
     /// The Secret and key an integration reads, when it is configured.
     fn secret(&self, integration: Integration) -> Option<(&DnsLabel, &str)> {
         match integration {
-            Integration::Pagerduty => self.pagerduty.as_ref().map(|s| (&s.secret, s.key.as_str())),
-            Integration::Slack => self.slack.as_ref().map(|s| (&s.secret, s.key.as_str())),
-            Integration::Webhook => self.webhook.as_ref().map(|s| (&s.secret, s.key.as_str())),
+            Integration::Pagerduty => self
+                .pagerduty
+                .as_ref()
+                .filter(|s| s.enabled)
+                .map(|s| (&s.secret, s.key.as_str())),
+            Integration::Slack => self
+                .slack
+                .as_ref()
+                .filter(|s| s.enabled)
+                .map(|s| (&s.secret, s.key.as_str())),
+            Integration::Webhook => self
+                .webhook
+                .as_ref()
+                .filter(|s| s.enabled)
+                .map(|s| (&s.secret, s.key.as_str())),
         }
     }
 
@@ -289,6 +311,13 @@ impl Component for Alertmanager {
                 service: address(SERVICE),
             }),
         ]
+    }
+
+    fn external_secrets(&self) -> Vec<String> {
+        self.mounted_secrets()
+            .into_iter()
+            .map(|(_, secret)| secret.to_string())
+            .collect()
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {

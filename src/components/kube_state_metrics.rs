@@ -37,7 +37,7 @@ const UID: i64 = 65534;
 const MAX_REPLICAS: i32 = 3;
 
 /// `[kube_state_metrics]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KubeStateMetrics {
     /// Deploy kube-state-metrics. Without it the pod-readiness and deployment alerts have no data.
@@ -191,6 +191,18 @@ impl fmt::Display for ApiResource {
 }
 
 /// Parsed by plural name (also as a table key), with a suggestion for a misspelling.
+/// In the profile schema a resource is its plural name.
+impl schemars::JsonSchema for ApiResource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ApiResource".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = ApiResource::ALL.iter().map(|r| r.plural()).collect();
+        schemars::json_schema!({ "type": "string", "enum": names })
+    }
+}
+
 impl<'de> Deserialize<'de> for ApiResource {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

@@ -6,6 +6,7 @@
 //! Adding a component: write its file, add its `mod` line and one line to `ALL`.
 
 mod alertmanager;
+pub(crate) mod grafana;
 mod kube_state_metrics;
 mod namespace;
 mod prometheus;
@@ -38,7 +39,7 @@ impl<'a> Context<'a> {
     }
 }
 
-pub trait Component: DeserializeOwned + 'static {
+pub trait Component: DeserializeOwned + schemars::JsonSchema + 'static {
     /// The profile table, e.g. `kube_state_metrics`.
     const NAME: &'static str;
     /// The output file (without `.yaml`) when rendering to a directory.
@@ -58,6 +59,11 @@ pub trait Component: DeserializeOwned + 'static {
         Vec::new()
     }
 
+    /// Existing Secrets (created by the user, named in the profile) this component reads.
+    fn external_secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
 }
 
@@ -68,6 +74,7 @@ pub trait Resolved {
     fn enabled(&self) -> bool;
     fn check(&self, stack: &Stack) -> Vec<Problem>;
     fn offers(&self, stack: &Stack) -> Vec<Offer>;
+    fn external_secrets(&self) -> Vec<String>;
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
 }
 
@@ -87,22 +94,31 @@ impl<C: Component> Resolved for C {
     fn offers(&self, stack: &Stack) -> Vec<Offer> {
         Component::offers(self, stack)
     }
+    fn external_secrets(&self) -> Vec<String> {
+        Component::external_secrets(self)
+    }
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         Component::build(self, cx)
     }
 }
 
-/// A registry entry: the component's table name and how to read its settings.
+/// A registry entry: the component's table name, how to read its settings, and their schema.
 pub struct Entry {
     pub name: &'static str,
     pub resolve: fn(&Document<'_>) -> Result<Box<dyn Resolved>, Diagnostic>,
+    pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
 
 const fn entry<C: Component>() -> Entry {
     Entry {
         name: C::NAME,
         resolve: resolve::<C>,
+        schema: schema::<C>,
     }
+}
+
+fn schema<C: Component>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<C>()
 }
 
 fn resolve<C: Component>(doc: &Document<'_>) -> Result<Box<dyn Resolved>, Diagnostic> {
@@ -115,6 +131,7 @@ pub const ALL: &[Entry] = &[
     entry::<prometheus::Prometheus>(),
     entry::<alertmanager::Alertmanager>(),
     entry::<kube_state_metrics::KubeStateMetrics>(),
+    entry::<grafana::Grafana>(),
 ];
 
 /// The objects one component built.
@@ -141,14 +158,15 @@ impl Manifest {
     }
 }
 
-/// Collects the offers of every enabled component.
+/// Collects the offers and external Secrets of every enabled component.
 pub fn endpoints(components: &[Box<dyn Resolved>], stack: &Stack) -> Endpoints {
-    let offers = components
-        .iter()
-        .filter(|c| c.enabled())
-        .flat_map(|c| c.offers(stack).into_iter().map(|o| (c.name(), o)))
-        .collect();
-    Endpoints { offers }
+    let enabled = || components.iter().filter(|c| c.enabled());
+    Endpoints {
+        offers: enabled()
+            .flat_map(|c| c.offers(stack).into_iter().map(|o| (c.name(), o)))
+            .collect(),
+        external_secrets: enabled().flat_map(|c| c.external_secrets()).collect(),
+    }
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.

@@ -8,7 +8,7 @@ use super::{Component, Context};
 use crate::k8s::Object;
 
 /// `[namespace]`: no settings yet; the name comes from `stack.namespace`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Namespace {}
 

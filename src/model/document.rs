@@ -98,7 +98,7 @@ impl<'a> Document<'a> {
         let key = self
             .key_path_at(&span)
             .unwrap_or_else(|| section.to_string());
-        let message = err.message().trim().to_string();
+        let message = plain_types(err.message().trim());
         let (code, help) = explain(&message, &key);
         let mut d = Diagnostic::error(code, message).key(key);
         d = if span == (0..0) {
@@ -235,6 +235,22 @@ fn merge<'a>(bottom: &mut DeTable<'a>, top: DeTable<'a>) {
     }
 }
 
+/// serde names Rust types ("expected i32"); users wrote TOML.
+fn plain_types(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, plain) in [
+        ("expected i32", "expected a whole number"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected a boolean (true or false)"),
+        ("struct ", ""),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    out
+}
+
 /// A code and a fix for serde's messages, which name the problem but not the cure.
 fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -257,12 +273,15 @@ fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
         );
     }
     if message.starts_with("invalid type") {
-        return (
-            "wrong-type",
-            Some(format!(
-                "check the value of {key} against profiles/production.toml"
-            )),
-        );
+        let field = key.rsplit('.').next().unwrap_or(key);
+        let help = if message.contains("expected a whole number") || message.contains("expected a number") {
+            format!("numbers are written without quotes, e.g. `{field} = 2`")
+        } else if message.contains("expected a boolean") {
+            format!("write `{field} = true` or `{field} = false`, without quotes")
+        } else {
+            format!("see `monstack schema` or profiles/production.toml for the form of `{key}`")
+        };
+        return ("wrong-type", Some(help));
     }
     ("invalid-value", None)
 }

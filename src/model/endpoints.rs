@@ -49,10 +49,42 @@ pub struct AlertReceiver {
     pub service: ServiceAddress,
 }
 
+/// What a Grafana datasource queries; decides its `type` and which cross-links it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasourceKind {
+    /// Metrics (PromQL).
+    Prometheus,
+    /// Logs (LogQL); linked to a tracing datasource by trace id when one is offered.
+    Loki,
+    /// Traces; linked back to a log datasource when one is offered.
+    Jaeger,
+}
+
+/// A datasource a component serves to Grafana. Grafana provisions one per offer, so a
+/// component that is disabled (or not rendered yet) is never a datasource.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Datasource {
+    /// Stable identity that dashboards and cross-links refer to (never changes with names).
+    pub uid: String,
+    /// The name users see in Grafana.
+    pub name: String,
+    pub kind: DatasourceKind,
+    /// The Service Grafana's backend calls (validated to exist with that port).
+    pub service: ServiceAddress,
+    /// Smallest useful query step: the scrape interval of a metrics store (Grafana's
+    /// `timeInterval`, which `$__rate_interval` is derived from).
+    pub min_interval: Option<String>,
+    /// Scrape jobs whose series this datasource holds, beyond those of the stack's own
+    /// components (which are `Offer::Scrape` offers): what a dashboard may select on.
+    pub scrape_jobs: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Offer {
     Scrape(ScrapeTarget),
     Alerts(AlertReceiver),
+    Datasource(Datasource),
 }
 
 impl Offer {
@@ -61,20 +93,31 @@ impl Offer {
         match self {
             Offer::Scrape(t) => &t.service,
             Offer::Alerts(a) => &a.service,
+            Offer::Datasource(d) => &d.service,
         }
     }
 }
 
-/// Every offer of every enabled component, in registry order.
+/// Every offer of every enabled component, in registry order, and the Secrets they read that
+/// the user creates (monstack never renders Secrets).
 #[derive(Debug, Clone, Default)]
 pub struct Endpoints {
     pub offers: Vec<(&'static str, Offer)>,
+    pub external_secrets: std::collections::BTreeSet<String>,
 }
 
 impl Endpoints {
     pub fn scrape_targets(&self) -> impl Iterator<Item = &ScrapeTarget> {
         self.offers.iter().filter_map(|(_, o)| match o {
             Offer::Scrape(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Every datasource offered, in registry order.
+    pub fn datasources(&self) -> impl Iterator<Item = &Datasource> {
+        self.offers.iter().filter_map(|(_, o)| match o {
+            Offer::Datasource(d) => Some(d),
             _ => None,
         })
     }

@@ -13,14 +13,15 @@ pub use document::Document;
 pub use units::{DnsLabel, Duration, HostName, Image, Quantity};
 
 /// Settings shared by every component: the `[stack]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Stack {
     /// Names this installation: `app.kubernetes.io/instance` and the `cluster` external label.
     pub name: DnsLabel,
     /// Namespace every component is deployed into (created by monstack).
     pub namespace: DnsLabel,
-    /// StorageClass for every volume; unset uses the cluster's default class.
+    /// StorageClass for every volume; unset or "" uses the cluster's default class.
+    #[serde(deserialize_with = "empty_as_none")]
     pub storage_class: Option<DnsLabel>,
     /// Base of every alert's `runbook_url` annotation (`<base>/<AlertName>`).
     pub runbook_base_url: String,
@@ -41,8 +42,23 @@ impl Default for Stack {
     }
 }
 
+/// Reads "" as "not set", so a profile can unset what the profile it extends sets (TOML has
+/// no null).
+/// Use with `#[serde(default, deserialize_with = "crate::model::empty_as_none")]`.
+pub fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    T::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&text)).map(Some)
+}
+
 /// CPU and memory for one container.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CpuMemory {
     pub cpu: Quantity,
@@ -50,7 +66,7 @@ pub struct CpuMemory {
 }
 
 /// Requests and limits for one container. Both are required: every pod gets both.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     pub requests: CpuMemory,

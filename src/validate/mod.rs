@@ -2,6 +2,9 @@
 //! Checks never re-read the profile. Each rule is one function returning diagnostics that name
 //! the object at fault; each group of rules is one file.
 
+pub mod dashboards;
+mod policy;
+pub mod promql;
 mod refs;
 
 use crate::components::Manifest;
@@ -12,6 +15,9 @@ use crate::model::endpoints::Endpoints;
 pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
     let objects: Vec<&Object> = manifest.objects().collect();
     let mut out = refs::check(&objects, endpoints);
+    out.extend(policy::check(&objects));
+    out.extend(dashboards::check(&objects));
+    out.extend(promql::check(&objects));
     out.sort_by_key(|d| !d.is_error());
     out
 }

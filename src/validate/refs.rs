@@ -20,6 +20,7 @@ pub fn check(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
     out.extend(pod_references(objects));
     out.extend(role_bindings(objects));
     out.extend(offered_addresses(objects, endpoints));
+    out.extend(secret_references(objects, endpoints));
     out
 }
 
@@ -271,6 +272,39 @@ fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
     out
 }
 
+/// The Secrets a pod spec reads: secret volumes, `secretKeyRef` env and `secretRef` envFrom.
+fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> {
+    let volumes = spec.volumes.iter().flatten().filter_map(|v| v.secret.as_ref()?.secret_name.clone());
+    let containers = spec.containers.iter().chain(spec.init_containers.iter().flatten());
+    let env = containers.clone().flat_map(|c| c.env.iter().flatten()).filter_map(|e| {
+        Some(e.value_from.as_ref()?.secret_key_ref.as_ref()?.name.clone())
+    });
+    let env_from = containers
+        .flat_map(|c| c.env_from.iter().flatten())
+        .filter_map(|e| Some(e.secret_ref.as_ref()?.name.clone()));
+    volumes.chain(env).chain(env_from).collect()
+}
+
+/// monstack never renders Secrets: every Secret a pod reads must be one the profile names, so
+/// a typo in a component cannot point a pod at a Secret nobody creates.
+fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for o in objects {
+        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else { continue };
+        for secret in secrets_read(spec) {
+            if !endpoints.external_secrets.contains(&secret) {
+                out.push(error(
+                    "secret-undeclared",
+                    o,
+                    format!("pod reads Secret {secret}, which no profile setting names"),
+                    "name the Secret in the component's settings so it is declared as external",
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Every address a component offers (and others write into their config files) must be a
 /// rendered Service with that port name and number.
 fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
@@ -445,12 +479,30 @@ mod tests {
         };
         let endpoints = Endpoints {
             offers: vec![("gone", Offer::Scrape(target))],
+            ..Endpoints::default()
         };
         let found = codes(vec![], &endpoints);
         assert_eq!(
             found,
             vec![("address-unresolved", "Service/ns/gone".to_string())]
         );
+    }
+
+    #[test]
+    fn a_secret_nobody_declared_is_named() {
+        let mut web = deployment("web", "http");
+        if let Object::Deployment(d) = &mut web {
+            let spec = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
+            spec.containers[0].volume_mounts = None;
+            spec.volumes = Some(vec![crate::k8s::pod::secret_volume("creds", "web-creds", false)]);
+        }
+        let found = codes(vec![web.clone()], &Endpoints::default());
+        assert_eq!(found, vec![("secret-undeclared", "Deployment/ns/web".to_string())]);
+        let declared = Endpoints {
+            external_secrets: ["web-creds".to_string()].into(),
+            ..Endpoints::default()
+        };
+        assert!(codes(vec![web], &declared).is_empty());
     }
 
     #[test]

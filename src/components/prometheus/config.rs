@@ -17,7 +17,7 @@ pub const JOB_DAPR: &str = "dapr-sidecars";
 pub const JOB_KAFKA: &str = "kafka";
 
 /// `[prometheus.scrape]`: which sources outside the stack are scraped.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scrape {
     /// Application pods annotated `prometheus.io/scrape: "true"` (optional `prometheus.io/port`,
@@ -45,7 +45,7 @@ impl Default for Scrape {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Kafka {
     pub enabled: bool,

@@ -34,7 +34,7 @@ const DATA_DIR: &str = "/prometheus";
 const UID: i64 = 65534;
 
 /// `[prometheus]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Prometheus {
     pub enabled: bool,
@@ -48,19 +48,23 @@ pub struct Prometheus {
     /// How often recording and alerting rules are evaluated.
     pub evaluation_interval: Duration,
     pub retention: Retention,
+    /// A rough count of active series (targets × series per target), for the disk estimate
+    /// that warns when `retention.time` cannot fit on the volume.
+    pub expected_series: u64,
     /// Size of each replica's TSDB volume.
     pub storage: Quantity,
     pub resources: Resources,
     pub query: Query,
     /// Public host name (e.g. `prometheus.example.com`); sets `--web.external-url` so alert
-    /// links point at it.
+    /// links point at it. "" unsets it.
+    #[serde(deserialize_with = "crate::model::empty_as_none")]
     pub host: Option<HostName>,
     pub scrape: config::Scrape,
     pub alerts: rules::Alerts,
 }
 
 /// How long and how much data is kept.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Retention {
     /// Delete blocks older than this.
@@ -71,7 +75,7 @@ pub struct Retention {
 }
 
 /// Query limits (the seed's `max_concurrency` and `timeout`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Query {
     pub max_concurrency: u32,
@@ -91,6 +95,7 @@ impl Default for Prometheus {
             scrape_timeout: d("10s"),
             evaluation_interval: d("15s"),
             retention: Retention::default(),
+            expected_series: 100_000,
             storage: Quantity::parse("50Gi").expect("invariant: valid default"),
             resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
             query: Query::default(),
@@ -125,11 +130,44 @@ const MIB: f64 = 1024.0 * 1024.0;
 impl Prometheus {
     /// `--storage.tsdb.retention.size` in Prometheus units (MB = 2^20 bytes).
     fn retention_size_flag(&self) -> String {
-        let bytes = match &self.retention.size {
+        format!("{}MB", (self.retention_bytes() / MIB).floor() as u64)
+    }
+
+    /// Bytes kept for the TSDB: `retention.size`, else 85% of the volume.
+    fn retention_bytes(&self) -> f64 {
+        match &self.retention.size {
             Some(size) => size.value(),
             None => self.storage.value() * 0.85,
-        };
-        format!("{}MB", (bytes / MIB).floor() as u64)
+        }
+    }
+
+    /// Warns when `retention.time` plausibly needs more disk than is kept: Prometheus stores
+    /// 1–2 bytes per sample (2 assumed, plus 10% for the WAL and compaction).
+    fn retention_fit(&self) -> Option<Problem> {
+        const BYTES_PER_SAMPLE: f64 = 2.0 * 1.1;
+        const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+        let samples_per_second = self.expected_series as f64 / self.scrape_interval.seconds().max(1.0);
+        let needed = samples_per_second * self.retention.time.seconds() * BYTES_PER_SAMPLE;
+        let available = self.retention_bytes();
+        (needed > available).then(|| {
+            Problem::warning(
+                "prometheus.retention.time",
+                "retention-exceeds-storage",
+                format!(
+                    "{} of {} series every {} needs about {:.1} GiB, but only {:.1} GiB are kept; the oldest data will be deleted by size before it is {} old",
+                    self.retention.time,
+                    self.expected_series,
+                    self.scrape_interval,
+                    needed / GIB,
+                    available / GIB,
+                    self.retention.time
+                ),
+                format!(
+                    "raise prometheus.storage to at least {:.0}Gi, shorten retention.time, or lower expected_series if it overstates the load",
+                    (needed / 0.85 / GIB).ceil()
+                ),
+            )
+        })
     }
 
     fn app<'a>(&self, cx: &Context<'a>) -> App<'a> {
@@ -178,6 +216,7 @@ impl Component for Prometheus {
                 "keep retention.size at about 85% of prometheus.storage, or leave it unset to derive it",
             ));
         }
+        problems.extend(self.retention_fit());
         if self.query.max_concurrency == 0 {
             problems.push(Problem::error(
                 "prometheus.query.max_concurrency",
@@ -191,14 +230,37 @@ impl Component for Prometheus {
     }
 
     fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        vec![Offer::Scrape(ScrapeTarget {
-            job: NAME.into(),
-            app: NAME.into(),
-            port_name: PORT_NAME.into(),
-            path: "/metrics".into(),
-            honor_labels: false,
-            service: self.service_address(stack),
-        })]
+        use crate::model::endpoints::{Datasource, DatasourceKind};
+        // The jobs of sources outside the stack, as `config::jobs` renders them.
+        let s = &self.scrape;
+        let scrape_jobs = [
+            (s.application_pods, config::JOB_APPLICATION_PODS),
+            (s.kubelet_cadvisor, config::JOB_CADVISOR),
+            (s.dapr, config::JOB_DAPR),
+            (s.kafka.enabled, config::JOB_KAFKA),
+        ];
+        vec![
+            Offer::Scrape(ScrapeTarget {
+                job: NAME.into(),
+                app: NAME.into(),
+                port_name: PORT_NAME.into(),
+                path: "/metrics".into(),
+                honor_labels: false,
+                service: self.service_address(stack),
+            }),
+            Offer::Datasource(Datasource {
+                uid: NAME.into(),
+                name: "Prometheus".into(),
+                kind: DatasourceKind::Prometheus,
+                service: self.service_address(stack),
+                min_interval: Some(self.scrape_interval.to_string()),
+                scrape_jobs: scrape_jobs
+                    .into_iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, job)| job.to_string())
+                    .collect(),
+            }),
+        ]
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {

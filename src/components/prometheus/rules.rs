@@ -48,17 +48,36 @@ impl Default for Alerts {
 
 /// The table as written: every key optional, so a table that sets one key of an alert keeps
 /// that alert's own default for the others.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 struct AlertsTable {
+    /// The label of `http_requests_total` holding the status code (default "status").
     http_status_label: Option<LabelName>,
+    /// Critical: the share of 5xx responses of a service (default ratio 0.05 for 5m).
     high_error_rate: RatioTable,
+    /// Critical: a Kafka cluster has partitions without a leader (default for 1m).
     kafka_offline_partitions: ConditionTable,
+    /// Critical: Prometheus cannot scrape a Dapr sidecar (default for 1m).
     dapr_sidecar_down: ConditionTable,
+    /// Warning: a service's p95 request latency (default p95 2s for 5m).
     high_latency: LatencyTable,
+    /// Warning: a container's CPU usage over its limit (default ratio 0.9 for 10m).
     high_cpu_usage: RatioTable,
+    /// Warning: a container's working set over its memory limit (default ratio 0.9 for 10m).
     high_memory_usage: RatioTable,
+    /// Warning: a running pod that is not ready (default for 5m).
     pod_not_ready: ConditionTable,
+}
+
+/// The profile schema describes the table as written.
+impl schemars::JsonSchema for Alerts {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Alerts".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AlertsTable::json_schema(generator)
+    }
 }
 
 /// The seed's "Alerting Rules" fill in whatever the profile leaves out.
@@ -111,28 +130,36 @@ pub struct LatencyAlert {
     pub for_duration: Duration,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 struct RatioTable {
+    /// `false` leaves the alert out of the rule file.
     enabled: Option<bool>,
+    /// Fires above this share, strictly between 0 and 1 (0.05 = 5%).
     ratio: Option<f64>,
+    /// ...once it has held this long.
     #[serde(rename = "for")]
     for_duration: Option<Duration>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 struct ConditionTable {
+    /// `false` leaves the alert out of the rule file.
     enabled: Option<bool>,
+    /// Fires once the condition has held this long.
     #[serde(rename = "for")]
     for_duration: Option<Duration>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 struct LatencyTable {
+    /// `false` leaves the alert out of the rule file.
     enabled: Option<bool>,
+    /// Fires when the p95 latency is above this.
     p95: Option<Duration>,
+    /// ...once it has held this long.
     #[serde(rename = "for")]
     for_duration: Option<Duration>,
 }
@@ -171,7 +198,7 @@ fn duration(text: &str) -> Duration {
 }
 
 /// A Prometheus label name, checked when the profile is read because it is written into PromQL.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String")]
 pub struct LabelName(String);
 

@@ -1,0 +1,408 @@
+//! Grafana: dashboards over the stack's datasources, for people.
+//!
+//! One replica (its SQLite database lives on a ReadWriteOnce volume) in a StatefulSet, so the
+//! seed's `grafana-0` keeps its name and its volume. Everything Grafana shows is provisioned from
+//! ConfigMaps: the datasources every enabled component offers (`model::endpoints`, never an
+//! address typed here), and the four dashboards of the seed, built in code (`dashboards/`) and
+//! checked by `validate::{dashboards, promql}` like any other rendered object. Credentials (the
+//! admin login, the OAuth client secret) stay in existing Secrets and reach the container as
+//! `secretKeyRef` environment variables only.
+//!
+//! Files: `mod.rs` settings and checks, `oauth.rs` single sign-on, `workload.rs` the objects,
+//! `datasources.rs` datasources.yaml, `dashboards/` the dashboards and their provider.
+
+mod dashboards;
+mod datasources;
+mod oauth;
+pub(crate) mod workload;
+
+use serde::Deserialize;
+
+use super::{Component, Context};
+use crate::k8s::Object;
+use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::{DnsLabel, Duration, HostName, Image, Problem, Quantity, Resources, Stack};
+
+pub use oauth::OAuth;
+
+const NAME: &str = "grafana";
+const PORT: i32 = 3000;
+const PORT_NAME: &str = "http";
+/// The image's `grafana` user.
+const UID: i64 = 472;
+
+/// `[grafana]`: dashboards and datasources for the whole stack.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Grafana {
+    /// Render Grafana at all.
+    pub enabled: bool,
+    /// Grafana image, pinned. Its user is uid 472, which the pod runs as.
+    pub image: Image,
+    /// Requests and limits of the Grafana container.
+    pub resources: Resources,
+    /// Volume for Grafana's database (users, sessions, dashboards saved from the UI) and plugins.
+    pub storage: Quantity,
+    /// Public host name (e.g. `grafana.example.com`): Grafana's root URL becomes
+    /// `https://<host>/`, which links and OAuth redirects use. "" unsets it.
+    #[serde(deserialize_with = "crate::model::empty_as_none")]
+    pub host: Option<HostName>,
+    /// The existing Secret with the admin login; monstack never writes it.
+    pub admin: AdminSecret,
+    /// Key that encrypts credentials Grafana stores in its database (datasources added in the
+    /// UI), from an existing Secret. Unset keeps Grafana's built-in key, which is public.
+    pub secret_key: Option<SecretKeyRef>,
+    /// Let visitors see dashboards without logging in, as Viewer.
+    pub anonymous_access: bool,
+    /// The provisioned dashboards.
+    pub dashboards: Dashboards,
+    /// Single sign-on through an OAuth provider; unset keeps the admin login only.
+    pub oauth: Option<OAuth>,
+}
+
+/// `[grafana.admin]`: where the admin user name and password are.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSecret {
+    /// Name of the Secret, in the stack's namespace.
+    pub secret: DnsLabel,
+    /// Key holding the user name.
+    pub user_key: String,
+    /// Key holding the password. Grafana reads it on its first start only: change the password
+    /// of an existing installation with `grafana cli admin reset-admin-password`.
+    pub password_key: String,
+}
+
+/// A key of an existing Secret in the stack's namespace.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKeyRef {
+    /// Name of the Secret.
+    pub secret: DnsLabel,
+    /// Key inside the Secret.
+    pub key: String,
+}
+
+/// `[grafana.dashboards]`: how the provisioned dashboards behave.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dashboards {
+    /// Folder the dashboards are provisioned into.
+    pub folder: String,
+    /// How often an open dashboard refreshes (one unit: `30s`, `1m`, `5m`, `1h`).
+    pub refresh: Duration,
+    /// The fastest refresh users may choose (Grafana's `min_refresh_interval`).
+    pub min_refresh: Duration,
+    /// The time range a dashboard opens with, back from now (one unit: `6h`, `1d`, `1w`).
+    pub time_range: Duration,
+    /// Most points a panel asks for per series; more points cost query time, not detail.
+    pub max_data_points: u32,
+    /// Label of `http_requests_total` holding the route (`route`, `handler`, `path`...).
+    pub route_label: String,
+    /// Label of `http_requests_total` holding the status code; the same as
+    /// `prometheus.alerts.http_status_label`.
+    pub status_label: String,
+}
+
+impl Default for Grafana {
+    fn default() -> Self {
+        Grafana {
+            enabled: true,
+            image: Image::parse("docker.io/grafana/grafana:12.4.5")
+                .expect("invariant: valid default"),
+            resources: Resources::new(("100m", "256Mi"), ("500m", "512Mi")),
+            storage: Quantity::parse("10Gi").expect("invariant: valid default"),
+            host: None,
+            admin: AdminSecret::default(),
+            secret_key: None,
+            anonymous_access: false,
+            dashboards: Dashboards::default(),
+            oauth: None,
+        }
+    }
+}
+
+impl Default for AdminSecret {
+    fn default() -> Self {
+        AdminSecret {
+            secret: DnsLabel::parse("grafana-admin").expect("invariant: valid default"),
+            user_key: "admin-user".into(),
+            password_key: "admin-password".into(),
+        }
+    }
+}
+
+impl Default for Dashboards {
+    fn default() -> Self {
+        let d = |s: &str| Duration::parse(s).expect("invariant: valid default");
+        Dashboards {
+            folder: "Monitoring".into(),
+            refresh: d("1m"),
+            min_refresh: d("30s"),
+            time_range: d("6h"),
+            max_data_points: 1000,
+            route_label: "route".into(),
+            status_label: "status".into(),
+        }
+    }
+}
+
+impl Grafana {
+    /// The OAuth settings, when SSO is configured and not turned off.
+    fn oauth(&self) -> Option<&OAuth> {
+        self.oauth.as_ref().filter(|o| o.enabled)
+    }
+
+    fn service_address(&self, stack: &Stack) -> ServiceAddress {
+        ServiceAddress {
+            service: NAME.into(),
+            namespace: stack.namespace.to_string(),
+            port_name: PORT_NAME.into(),
+            port: PORT,
+        }
+    }
+}
+
+impl Component for Grafana {
+    const NAME: &'static str = NAME;
+    const FILE: &'static str = NAME;
+
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    fn check(&self, _stack: &Stack) -> Vec<Problem> {
+        let mut problems = self.resources.check("grafana.resources");
+        if self.storage.value() <= 0.0 {
+            problems.push(Problem::error(
+                "grafana.storage",
+                "storage-empty",
+                "grafana.storage must be larger than zero",
+                "set a size such as \"10Gi\"; Grafana's database and plugins live there",
+            ));
+        }
+        let keys = [
+            ("grafana.admin.user_key", self.admin.user_key.as_str()),
+            (
+                "grafana.admin.password_key",
+                self.admin.password_key.as_str(),
+            ),
+        ];
+        let secret_key = self
+            .secret_key
+            .as_ref()
+            .map(|s| ("grafana.secret_key.key", s.key.as_str()));
+        problems.extend(
+            keys.into_iter()
+                .chain(secret_key)
+                .filter_map(secret_key_problem),
+        );
+        problems.extend(self.dashboards.problems());
+        if let Some(oauth) = self.oauth() {
+            problems.extend(oauth.problems(self.host.is_some()));
+        }
+        problems
+    }
+
+    fn offers(&self, stack: &Stack) -> Vec<Offer> {
+        vec![Offer::Scrape(ScrapeTarget {
+            job: NAME.into(),
+            app: NAME.into(),
+            port_name: PORT_NAME.into(),
+            path: "/metrics".into(),
+            honor_labels: false,
+            service: self.service_address(stack),
+        })]
+    }
+
+    fn external_secrets(&self) -> Vec<String> {
+        let admin = Some(&self.admin.secret);
+        let key = self.secret_key.as_ref().map(|s| &s.secret);
+        let oauth = self.oauth().map(|o| &o.client_secret.secret);
+        [admin, key, oauth]
+            .into_iter()
+            .flatten()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
+        workload::objects(self, cx)
+    }
+}
+
+/// A Secret data key as Kubernetes validates it.
+fn secret_key_problem((key, value): (&str, &str)) -> Option<Problem> {
+    let ok = !value.is_empty()
+        && value.len() <= 253
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        && value != "."
+        && !value.starts_with("..");
+    (!ok).then(|| {
+        Problem::error(
+            key,
+            "invalid-secret-key",
+            format!("`{value}` is not a valid Secret key"),
+            "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"admin-password\")",
+        )
+    })
+}
+
+/// A Prometheus label name (the classic rule).
+fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A duration Grafana reads (`30s`, `1m`, `6h`, `1d`, `1w`): a whole number of one unit.
+fn is_single_unit(d: &Duration, units: &str) -> bool {
+    let text = d.as_str();
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let unit = &text[digits..];
+    digits > 0 && unit.len() == 1 && units.contains(unit) && d.millis() > 0
+}
+
+impl Dashboards {
+    fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let single = [
+            (
+                "grafana.dashboards.refresh",
+                &self.refresh,
+                "smhd",
+                "\"1m\"",
+            ),
+            (
+                "grafana.dashboards.min_refresh",
+                &self.min_refresh,
+                "smhd",
+                "\"30s\"",
+            ),
+            (
+                "grafana.dashboards.time_range",
+                &self.time_range,
+                "smhdwy",
+                "\"6h\"",
+            ),
+        ];
+        for (key, d, units, example) in single {
+            if !is_single_unit(d, units) {
+                problems.push(Problem::error(
+                    key,
+                    "invalid-grafana-duration",
+                    format!("`{d}` is not a duration Grafana's time picker reads"),
+                    format!("write one number and one unit of {units:?}, e.g. {example}"),
+                ));
+            }
+        }
+        if self.refresh < self.min_refresh {
+            problems.push(Problem::error(
+                "grafana.dashboards.refresh",
+                "refresh-below-minimum",
+                format!(
+                    "refresh ({}) is faster than min_refresh ({}), so Grafana would ignore it",
+                    self.refresh, self.min_refresh
+                ),
+                "raise refresh or lower min_refresh",
+            ));
+        }
+        if !(100..=10_000).contains(&self.max_data_points) {
+            problems.push(Problem::error(
+                "grafana.dashboards.max_data_points",
+                "invalid-value",
+                format!(
+                    "max_data_points = {} is outside 100..=10000",
+                    self.max_data_points
+                ),
+                "a panel is at most a few thousand pixels wide; 1000 is plenty",
+            ));
+        }
+        if self.folder.trim().is_empty() {
+            problems.push(Problem::error(
+                "grafana.dashboards.folder",
+                "invalid-value",
+                "the dashboard folder has no name",
+                "name the folder, e.g. \"Monitoring\"",
+            ));
+        }
+        for (key, label) in [
+            ("grafana.dashboards.route_label", &self.route_label),
+            ("grafana.dashboards.status_label", &self.status_label),
+        ] {
+            if !is_label_name(label) {
+                problems.push(Problem::error(
+                    key,
+                    "invalid-label-name",
+                    format!("`{label}` is not a label name"),
+                    "use letters, digits and '_', e.g. \"route\"",
+                ));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toml_text: &str) -> Grafana {
+        toml::from_str(toml_text).expect("test settings parse")
+    }
+
+    fn codes(g: &Grafana) -> Vec<(String, &'static str)> {
+        g.check(&Stack::default())
+            .into_iter()
+            .map(|p| (p.key, p.diagnostic.code))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_clean_and_follow_the_seed() {
+        let g = Grafana::default();
+        assert!(codes(&g).is_empty(), "{:?}", codes(&g));
+        assert_eq!(g.storage.as_str(), "10Gi");
+        assert_eq!(g.resources.requests.cpu.as_str(), "100m");
+        assert_eq!(g.resources.requests.memory.as_str(), "256Mi");
+        assert_eq!(g.dashboards.refresh.as_str(), "1m");
+        assert_eq!(g.dashboards.max_data_points, 1000);
+        assert!(!g.anonymous_access);
+    }
+
+    #[test]
+    fn bad_values_are_reported_at_their_keys() {
+        let g = settings(
+            "storage = \"0\"\n[admin]\npassword_key = \"../x\"\n\
+             [dashboards]\nrefresh = \"1m30s\"\nmin_refresh = \"5m\"\nmax_data_points = 5\n\
+             status_label = \"status-code\"\n\
+             [resources]\nrequests = { cpu = \"1\", memory = \"1Gi\" }\nlimits = { cpu = \"500m\", memory = \"1Gi\" }\n",
+        );
+        let found = codes(&g);
+        for expected in [
+            ("grafana.storage", "storage-empty"),
+            ("grafana.admin.password_key", "invalid-secret-key"),
+            ("grafana.dashboards.refresh", "invalid-grafana-duration"),
+            ("grafana.dashboards.refresh", "refresh-below-minimum"),
+            ("grafana.dashboards.max_data_points", "invalid-value"),
+            ("grafana.dashboards.status_label", "invalid-label-name"),
+            ("grafana.resources.requests.cpu", "request-above-limit"),
+        ] {
+            assert!(
+                found.contains(&(expected.0.into(), expected.1)),
+                "{expected:?} not in {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_unit_durations() {
+        let ok = |s: &str| is_single_unit(&Duration::parse(s).unwrap(), "smhd");
+        assert!(ok("30s") && ok("1m") && ok("12h") && ok("1d"));
+        assert!(!ok("1h30m") && !ok("500ms") && !ok("1w") && !ok("0s"));
+    }
+}

@@ -1,0 +1,307 @@
+//! Grafana dashboards, checked the way Grafana would load them: every ConfigMap labelled as a
+//! dashboard holds valid dashboard JSON (a known `schemaVersion`, a unique uid and title),
+//! its panels have unique ids, a description, and a place inside the 24-column grid that no
+//! other panel takes; every datasource a panel, target or variable names is a uid the
+//! datasources ConfigMap provisions; every `$variable` a query uses is defined. The PromQL
+//! itself is `promql.rs`'s, over the queries this file extracts.
+//!
+//! Messages name the dashboard (title and file) and the panel (id and title).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::components::grafana::workload::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
+use crate::diag::Diagnostic;
+
+mod panels;
+#[cfg(test)]
+pub mod tests;
+mod variables;
+
+use crate::k8s::Object;
+use panels::panel_problems;
+use variables::variable_problems;
+pub use variables::variables_used;
+
+/// Schema versions this stack's Grafana reads without surprises: 36 introduced datasource
+/// references as `{type, uid}`; 42 is the last of the v1 dashboard API.
+const SCHEMA_VERSIONS: std::ops::RangeInclusive<u64> = 36..=42;
+const GRID_WIDTH: i64 = 24;
+/// Panel types Grafana ships (Angular `graph`/`singlestat` are gone since Grafana 12).
+const PANEL_TYPES: &[&str] = &[
+    "timeseries",
+    "stat",
+    "gauge",
+    "bargauge",
+    "table",
+    "text",
+    "heatmap",
+    "histogram",
+    "piechart",
+    "state-timeline",
+    "status-history",
+    "barchart",
+    "logs",
+    "traces",
+    "nodeGraph",
+    "row",
+];
+/// Variables Grafana defines itself.
+const BUILTIN_VARIABLES: &[&str] = &[
+    "__rate_interval",
+    "__interval",
+    "__interval_ms",
+    "__range",
+    "__range_s",
+    "__range_ms",
+    "__from",
+    "__to",
+    "__dashboard",
+    "__org",
+    "__user",
+    "__timeFilter",
+    "__name",
+    "__all",
+];
+
+/// One dashboard file: where it is and what it parsed to.
+pub struct File {
+    /// `ConfigMap/<ns>/<name> <key>`.
+    pub subject: String,
+    pub key: String,
+    pub json: Result<Value, String>,
+}
+
+impl File {
+    /// `dashboard `Overview` (overview.json)`.
+    pub fn name(&self) -> String {
+        let title = self.json.as_ref().ok().and_then(|j| j["title"].as_str());
+        format!("dashboard `{}` ({})", title.unwrap_or("?"), self.key)
+    }
+}
+
+/// A query of a dashboard: a panel target or a variable's query.
+pub struct Query {
+    pub subject: String,
+    /// A variable's query (`label_values(...)`) rather than a panel's PromQL.
+    pub is_variable: bool,
+    /// `dashboard `Overview` (overview.json), panel 3 `p95 latency`, query A`.
+    pub at: String,
+    pub expr: String,
+}
+
+fn config_maps<'a>(
+    objects: &[&'a Object],
+    kind: &str,
+) -> Vec<(&'a Object, &'a BTreeMap<String, String>)> {
+    objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::ConfigMap(cm)
+                if cm
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(PROVISIONING_LABEL))
+                    .map(String::as_str)
+                    == Some(kind) =>
+            {
+                cm.data.as_ref().map(|d| (*o, d))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every dashboard file of every dashboard ConfigMap.
+pub fn files(objects: &[&Object]) -> Vec<File> {
+    config_maps(objects, DASHBOARD)
+        .into_iter()
+        .flat_map(|(o, data)| {
+            data.iter().map(move |(key, text)| File {
+                subject: format!("{} {key}", o.id()),
+                key: key.clone(),
+                json: serde_json::from_str(text).map_err(|e| e.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// uid → type of every provisioned datasource.
+pub fn datasources(objects: &[&Object]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (_, data) in config_maps(objects, DATASOURCES) {
+        for text in data.values() {
+            let Ok(file) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+                continue;
+            };
+            for ds in file["datasources"].as_sequence().into_iter().flatten() {
+                if let (Some(uid), Some(kind)) = (ds["uid"].as_str(), ds["type"].as_str()) {
+                    out.insert(uid.to_string(), kind.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn panels(json: &Value) -> Vec<&Value> {
+    let top = json["panels"].as_array().into_iter().flatten();
+    // Collapsed rows keep their panels inside the row.
+    top.flat_map(|p| std::iter::once(p).chain(p["panels"].as_array().into_iter().flatten()))
+        .collect()
+}
+
+fn panel_name(p: &Value) -> String {
+    format!(
+        "panel {} `{}`",
+        p["id"].as_i64().map_or("?".into(), |i| i.to_string()),
+        p["title"].as_str().unwrap_or("?")
+    )
+}
+
+/// Every query of every dashboard that parsed, with where it is.
+pub fn queries(objects: &[&Object]) -> Vec<Query> {
+    let mut out = Vec::new();
+    for file in files(objects) {
+        let Ok(json) = &file.json else { continue };
+        for p in panels(json) {
+            for t in p["targets"].as_array().into_iter().flatten() {
+                if let Some(expr) = t["expr"].as_str() {
+                    out.push(Query {
+                        subject: file.subject.clone(),
+                        is_variable: false,
+                        at: format!(
+                            "{}, {}, query {}",
+                            file.name(),
+                            panel_name(p),
+                            t["refId"].as_str().unwrap_or("?")
+                        ),
+                        expr: expr.to_string(),
+                    });
+                }
+            }
+        }
+        for v in variables(json) {
+            if let Some(expr) = variable_query(v) {
+                out.push(Query {
+                    subject: file.subject.clone(),
+                    is_variable: true,
+                    at: format!(
+                        "{}, variable `{}`",
+                        file.name(),
+                        v["name"].as_str().unwrap_or("?")
+                    ),
+                    expr: expr.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn variables(json: &Value) -> Vec<&Value> {
+    json["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn variable_query(v: &Value) -> Option<&str> {
+    if v["type"].as_str() != Some("query") {
+        return None;
+    }
+    v["query"]["query"].as_str().or_else(|| v["query"].as_str())
+}
+
+pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
+    let provisioned = datasources(objects);
+    let files = files(objects);
+    let mut out = Vec::new();
+    let mut uids = BTreeSet::new();
+    let mut titles = BTreeSet::new();
+    for file in &files {
+        let error = |code: &'static str, message: String, help: &str| {
+            Diagnostic::error(code, message)
+                .subject(file.subject.clone())
+                .help(help)
+        };
+        let json = match &file.json {
+            Ok(json) if json.is_object() => json,
+            Ok(_) => {
+                out.push(error(
+                    "dashboard-invalid",
+                    format!("{} is not a JSON object", file.name()),
+                    "a dashboard file holds one dashboard object",
+                ));
+                continue;
+            }
+            Err(e) => {
+                out.push(error(
+                    "dashboard-invalid",
+                    format!("{} is not valid JSON: {e}", file.name()),
+                    "fix the dashboard's JSON",
+                ));
+                continue;
+            }
+        };
+        let name = file.name();
+        match json["uid"].as_str() {
+            Some(uid) if !uid.is_empty() && uid.len() <= 40 => {
+                if !uids.insert(uid.to_string()) {
+                    out.push(error(
+                        "dashboard-uid",
+                        format!("{name} reuses uid `{uid}`"),
+                        "give every dashboard its own uid: Grafana keeps only one",
+                    ));
+                }
+            }
+            _ => out.push(error(
+                "dashboard-uid",
+                format!("{name} has no uid of 1 to 40 characters"),
+                "set a stable uid; links and bookmarks use it",
+            )),
+        }
+        if let Some(title) = json["title"].as_str().filter(|t| !t.is_empty()) {
+            if !titles.insert(title.to_string()) {
+                out.push(error(
+                    "dashboard-title",
+                    format!("{name}: another dashboard has the same title"),
+                    "titles must be unique within the folder",
+                ));
+            }
+        } else {
+            out.push(error(
+                "dashboard-title",
+                format!("{name} has no title"),
+                "set a title",
+            ));
+        }
+        if !json["schemaVersion"]
+            .as_u64()
+            .is_some_and(|v| SCHEMA_VERSIONS.contains(&v))
+        {
+            out.push(error(
+                "dashboard-schema-version",
+                format!(
+                    "{name} has schemaVersion {}, outside {SCHEMA_VERSIONS:?}",
+                    json["schemaVersion"]
+                ),
+                "write the dashboard for the schema of the pinned Grafana",
+            ));
+        }
+        out.extend(
+            panel_problems(json, &name, &provisioned)
+                .into_iter()
+                .map(|(code, message, help)| error(code, message, help)),
+        );
+        out.extend(
+            variable_problems(json, &name, &provisioned)
+                .into_iter()
+                .map(|(code, message, help)| error(code, message, help)),
+        );
+    }
+    out
+}

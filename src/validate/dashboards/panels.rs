@@ -1,0 +1,131 @@
+//! Panel rules: unique ids, a known type, a description, a place inside the 24-column grid
+//! that no other panel takes, and datasources that are provisioned uids of the right type.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::{GRID_WIDTH, PANEL_TYPES, panel_name, panels};
+
+pub type Finding = (&'static str, String, &'static str);
+
+/// A datasource reference that is not a provisioned uid of the same type.
+pub fn datasource_problem(
+    reference: &Value,
+    at: &str,
+    provisioned: &BTreeMap<String, String>,
+) -> Option<Finding> {
+    if reference.is_null() {
+        return None;
+    }
+    let uid = reference["uid"].as_str();
+    let kind = reference["type"].as_str();
+    match uid.and_then(|u| provisioned.get(u)) {
+        Some(t) if Some(t.as_str()) == kind => None,
+        _ => Some((
+            "dashboard-datasource-unknown",
+            format!("{at} uses datasource {reference}, which is not a provisioned datasource"),
+            "refer to a datasource as {\"type\", \"uid\"} with a uid the datasources ConfigMap provisions",
+        )),
+    }
+}
+
+fn grid(p: &Value) -> Option<(i64, i64, i64, i64)> {
+    let g = &p["gridPos"];
+    Some((
+        g["x"].as_i64()?,
+        g["y"].as_i64()?,
+        g["w"].as_i64()?,
+        g["h"].as_i64()?,
+    ))
+}
+
+pub fn panel_problems(
+    json: &Value,
+    name: &str,
+    provisioned: &BTreeMap<String, String>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut placed: Vec<(String, (i64, i64, i64, i64))> = Vec::new();
+    for p in panels(json) {
+        let at = format!("{name}, {}", panel_name(p));
+        match p["id"].as_i64() {
+            Some(id) if ids.insert(id) => {}
+            Some(_) => out.push((
+                "dashboard-panel-id",
+                format!("{at}: another panel has the same id"),
+                "give every panel a unique id",
+            )),
+            None => out.push((
+                "dashboard-panel-id",
+                format!("{at} has no numeric id"),
+                "give every panel a unique id",
+            )),
+        }
+        let kind = p["type"].as_str().unwrap_or_default();
+        if !PANEL_TYPES.contains(&kind) {
+            out.push((
+                "dashboard-panel-type",
+                format!("{at} has type `{kind}`, which Grafana does not ship"),
+                "use a core panel type such as timeseries or stat",
+            ));
+        }
+        if kind != "row"
+            && p["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+        {
+            out.push((
+                "dashboard-panel-description",
+                format!("{at} has no description"),
+                "say what the panel shows and where its data comes from",
+            ));
+        }
+        match grid(p) {
+            Some((x, y, w, h)) if x >= 0 && y >= 0 && w >= 1 && h >= 1 && x + w <= GRID_WIDTH => {
+                let rect = (x, y, w, h);
+                for (other, o) in &placed {
+                    if x < o.0 + o.2 && o.0 < x + w && y < o.1 + o.3 && o.1 < y + h {
+                        out.push((
+                            "dashboard-panels-overlap",
+                            format!("{at} overlaps {other}"),
+                            "move one of them: panels must not share grid cells",
+                        ));
+                    }
+                }
+                placed.push((panel_name(p), rect));
+            }
+            _ => out.push((
+                "dashboard-grid",
+                format!(
+                    "{at} has gridPos {}, outside the 24-column grid",
+                    p["gridPos"]
+                ),
+                "x ≥ 0, y ≥ 0, w ≥ 1, h ≥ 1 and x + w ≤ 24",
+            )),
+        }
+        out.extend(datasource_problem(&p["datasource"], &at, provisioned));
+        let mut ref_ids = BTreeSet::new();
+        for t in p["targets"].as_array().into_iter().flatten() {
+            let ref_id = t["refId"].as_str().unwrap_or_default();
+            let target_at = format!("{at}, query {ref_id}");
+            if ref_id.is_empty() || !ref_ids.insert(ref_id) {
+                out.push((
+                    "dashboard-target",
+                    format!("{target_at}: refId is empty or repeated"),
+                    "give every query of a panel its own refId",
+                ));
+            }
+            match &t["datasource"] {
+                Value::Null if p["datasource"].is_null() => out.push((
+                    "dashboard-datasource-unknown",
+                    format!("{target_at} names no datasource"),
+                    "set the datasource on the panel or the query",
+                )),
+                reference => out.extend(datasource_problem(reference, &target_at, provisioned)),
+            }
+        }
+    }
+    out
+}

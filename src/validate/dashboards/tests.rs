@@ -1,0 +1,141 @@
+//! Broken dashboards, built directly, make the checks fail with messages naming the
+//! dashboard and the panel.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::json;
+
+use super::*;
+use crate::validate::dashboards::variables::variables_used;
+
+pub fn config_map(name: &str, kind: Option<&str>, key: &str, text: &str) -> Object {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("mon".into()),
+            labels: kind.map(|k| BTreeMap::from([(PROVISIONING_LABEL.to_string(), k.to_string())])),
+            ..ObjectMeta::default()
+        },
+        data: Some(BTreeMap::from([(key.to_string(), text.to_string())])),
+        ..ConfigMap::default()
+    }
+    .into()
+}
+
+pub fn datasources_map() -> Object {
+    config_map(
+        "grafana-datasources",
+        Some(DATASOURCES),
+        "datasources.yaml",
+        "apiVersion: 1\ndatasources:\n  - {name: Prometheus, type: prometheus, uid: prometheus, url: 'http://p:9090'}\n",
+    )
+}
+
+pub fn panel(id: i64, title: &str, (x, y, w, h): (i64, i64, i64, i64), expr: &str) -> Value {
+    let ds = json!({"type": "prometheus", "uid": "prometheus"});
+    json!({
+        "id": id, "type": "timeseries", "title": title, "description": "what it shows",
+        "gridPos": {"x": x, "y": y, "w": w, "h": h}, "datasource": ds,
+        "targets": [{"refId": "A", "datasource": ds, "expr": expr}],
+    })
+}
+
+pub fn dashboard(panels: Vec<Value>) -> Object {
+    let json = json!({
+        "uid": "monstack-test", "title": "Test", "schemaVersion": 41,
+        "templating": {"list": [{"type": "query", "name": "namespace", "datasource": {"type": "prometheus", "uid": "prometheus"}, "query": {"query": "label_values(up, namespace)"}}]},
+        "panels": panels,
+    });
+    config_map(
+        "grafana-dashboard-test",
+        Some(DASHBOARD),
+        "test.json",
+        &json.to_string(),
+    )
+}
+
+fn findings(objects: Vec<Object>) -> Vec<(&'static str, String)> {
+    let refs: Vec<&Object> = objects.iter().collect();
+    check(&refs)
+        .into_iter()
+        .map(|d| (d.code, d.message))
+        .collect()
+}
+
+#[test]
+fn a_clean_dashboard_passes() {
+    let panels = vec![
+        panel(1, "Left", (0, 0, 12, 8), "up{namespace=~\"$namespace\"}"),
+        panel(2, "Right", (12, 0, 12, 8), "rate(x[$__rate_interval])"),
+    ];
+    assert_eq!(findings(vec![datasources_map(), dashboard(panels)]), vec![]);
+}
+
+#[test]
+fn overlap_grid_and_ids_name_dashboard_and_panel() {
+    let panels = vec![
+        panel(1, "Requests", (0, 0, 12, 8), "up"),
+        panel(2, "Errors", (6, 4, 12, 8), "up"),
+        panel(2, "Latency", (20, 0, 6, 8), "up"),
+    ];
+    let found = findings(vec![datasources_map(), dashboard(panels)]);
+    let has = |code: &str, text: &str| found.iter().any(|(c, m)| *c == code && m.contains(text));
+    assert!(
+        has(
+            "dashboard-panels-overlap",
+            "dashboard `Test` (test.json), panel 2 `Errors` overlaps panel 1 `Requests`"
+        ),
+        "{found:?}"
+    );
+    assert!(has("dashboard-panel-id", "panel 2 `Latency`"), "{found:?}");
+    assert!(
+        has("dashboard-grid", "panel 2 `Latency` has gridPos"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_unknown_datasource_uid_is_reported() {
+    let mut p = panel(1, "Requests", (0, 0, 12, 8), "up");
+    p["targets"][0]["datasource"]["uid"] = json!("loki");
+    let found = findings(vec![datasources_map(), dashboard(vec![p])]);
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == "dashboard-datasource-unknown"
+                && m.contains("dashboard `Test` (test.json), panel 1 `Requests`, query A")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn missing_descriptions_variables_and_bad_json_are_reported() {
+    let mut p = panel(1, "Requests", (0, 0, 12, 8), "up{pod=~\"$pod\"}");
+    p["description"] = json!("");
+    let broken = config_map(
+        "grafana-dashboard-broken",
+        Some(DASHBOARD),
+        "broken.json",
+        "{\"title\": ",
+    );
+    let found = findings(vec![datasources_map(), dashboard(vec![p]), broken]);
+    let codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
+    for code in [
+        "dashboard-panel-description",
+        "dashboard-variable-undefined",
+        "dashboard-invalid",
+    ] {
+        assert!(codes.contains(&code), "{code} not in {found:?}");
+    }
+}
+
+#[test]
+fn variable_references_are_found_in_every_form() {
+    let used = variables_used("a{x=~\"$ns\", y=\"${svc:regex}\"}[$__rate_interval] [[old]] $$");
+    let expected: BTreeSet<String> = ["ns", "svc", "__rate_interval", "old"]
+        .map(String::from)
+        .into();
+    assert_eq!(used, expected);
+}
