@@ -114,7 +114,13 @@ struct Palette {
     reset: &'static str,
 }
 
-const PLAIN: Palette = Palette { error: "", warning: "", accent: "", bold: "", reset: "" };
+const PLAIN: Palette = Palette {
+    error: "",
+    warning: "",
+    accent: "",
+    bold: "",
+    reset: "",
+};
 const ANSI: Palette = Palette {
     error: "\x1b[1;31m",
     warning: "\x1b[1;33m",
@@ -138,7 +144,10 @@ impl Diagnostic {
             Severity::Error => ("error", p.error),
             Severity::Warning => ("warning", p.warning),
         };
-        let mut out = format!("{style}{label}[{}]{}{}: {}{}", self.code, p.reset, p.bold, self.message, p.reset);
+        let mut out = format!(
+            "{style}{label}[{}]{}{}: {}{}",
+            self.code, p.reset, p.bold, self.message, p.reset
+        );
         if let Some(key) = &self.key {
             out.push_str(&format!("\n  {}key:{} {key}", p.accent, p.reset));
         }
@@ -150,9 +159,15 @@ impl Diagnostic {
                 .take(at.column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            out.push_str(&format!("\n{pad}{}-->{} {}:{}:{}", p.accent, p.reset, at.file, at.line, at.column));
+            out.push_str(&format!(
+                "\n{pad}{}-->{} {}:{}:{}",
+                p.accent, p.reset, at.file, at.line, at.column
+            ));
             out.push_str(&format!("\n{pad} {}|{}", p.accent, p.reset));
-            out.push_str(&format!("\n{}{} |{} {}", p.accent, at.line, p.reset, at.source_line));
+            out.push_str(&format!(
+                "\n{}{} |{} {}",
+                p.accent, at.line, p.reset, at.source_line
+            ));
             out.push_str(&format!(
                 "\n{pad} {}|{} {indent}{style}{}{}",
                 p.accent,
@@ -286,9 +301,17 @@ mod tests {
         );
         let colored = d.render(true);
         assert!(colored.contains("\x1b[1;31merror[unknown-key]"));
-        let stripped: String = colored.split('\x1b').enumerate().map(|(i, part)| {
-            if i == 0 { part } else { part.split_once('m').map_or("", |(_, rest)| rest) }
-        }).collect();
+        let stripped: String = colored
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once('m').map_or("", |(_, rest)| rest)
+                }
+            })
+            .collect();
         assert_eq!(stripped, plain);
     }
 

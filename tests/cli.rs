@@ -90,6 +90,7 @@ fn output_dir_gets_one_file_per_component_namespace_first() {
         [
             "00-namespace.yaml",
             "alertmanager.yaml",
+            "grafana.yaml",
             "kube-state-metrics.yaml",
             "prometheus.yaml"
         ]
@@ -101,7 +102,7 @@ fn output_dir_gets_one_file_per_component_namespace_first() {
             "{name} header"
         );
     }
-    assert!(stderr(&out).contains("wrote 4 files"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("wrote 5 files"), "{}", stderr(&out));
 }
 
 #[test]
@@ -404,7 +405,10 @@ fn unusable_profile_files_are_clear_errors() {
     let empty = dir.path().join("empty.toml");
     std::fs::write(&empty, "  \n").unwrap();
     for (path, expected) in [
-        (binary.as_path(), "is not UTF-8 text (invalid byte at offset 1)"),
+        (
+            binary.as_path(),
+            "is not UTF-8 text (invalid byte at offset 1)",
+        ),
         (empty.as_path(), "is empty"),
         (dir.path(), "is a directory, not a profile"),
     ] {
@@ -417,7 +421,13 @@ fn unusable_profile_files_are_clear_errors() {
 
 #[test]
 fn warnings_pass_unless_strict() {
-    let args = ["validate", "--set", "prometheus.storage=5Gi", "--set", "prometheus.retention.time=90d"];
+    let args = [
+        "validate",
+        "--set",
+        "prometheus.storage=5Gi",
+        "--set",
+        "prometheus.retention.time=90d",
+    ];
     let lenient = monstack(&args);
     assert!(lenient.status.success());
     assert!(stderr(&lenient).contains("warning[retention-exceeds-storage]"));
@@ -435,5 +445,8 @@ fn colour_never_reaches_a_pipe() {
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
-    assert!(!stderr(&out).contains('\x1b'), "stderr is a pipe here: no escape codes");
+    assert!(
+        !stderr(&out).contains('\x1b'),
+        "stderr is a pipe here: no escape codes"
+    );
 }

@@ -37,15 +37,21 @@ fn every_invalid_fixture_is_reported_with_position_and_fix() {
     for path in fixtures() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = report(&path);
-        assert!(text.contains(&format!("{name}.toml:")), "{name}: no position in\n{text}");
+        assert!(
+            text.contains(&format!("{name}.toml:")),
+            "{name}: no position in\n{text}"
+        );
         insta::assert_snapshot!(name, text);
     }
 }
 
 #[test]
 fn three_mistakes_are_three_errors_in_one_run() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/three-mistakes.toml");
-    let failure = pipeline::compile_path(Some(&path), &[]).unwrap().unwrap_err();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/three-mistakes.toml");
+    let failure = pipeline::compile_path(Some(&path), &[])
+        .unwrap()
+        .unwrap_err();
     let keys: Vec<_> = failure.errors().map(|d| d.key.clone().unwrap()).collect();
     assert_eq!(
         keys,

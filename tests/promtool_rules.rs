@@ -194,11 +194,13 @@ struct ProfileAlerts {
 }
 
 fn profile_alerts(profile: &Path) -> ProfileAlerts {
-    let text = std::fs::read_to_string(profile).expect("profile readable");
-    let doc: toml::Table = toml::from_str(&text).expect("profile is TOML");
-    let section = doc
-        .get("prometheus")
-        .and_then(|p| p.get("alerts"))
+    // The merged profile (its `extends` chain included), as monstack reads it.
+    let sources = monstack::profile::load_chain(Some(profile)).expect("profile loads");
+    let doc = monstack::model::Document::parse(&sources).expect("profile is TOML");
+    let prometheus: toml::Table = doc.section("prometheus").expect("[prometheus] is a table");
+    let stack: toml::Table = doc.section("stack").expect("[stack] is a table");
+    let section = prometheus
+        .get("alerts")
         .and_then(|a| a.as_table())
         .cloned()
         .unwrap_or_default();
@@ -214,7 +216,7 @@ fn profile_alerts(profile: &Path) -> ProfileAlerts {
         })
         .collect();
     ProfileAlerts {
-        status_label: section
+        status_label: stack
             .get("http_status_label")
             .and_then(|v| v.as_str())
             .unwrap_or("status")

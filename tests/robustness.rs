@@ -24,10 +24,40 @@ impl Rng {
 }
 
 const SPLICES: &[&str] = &[
-    "=", "[", "]", "[[", "]]", "{", "}", ",", "\"", "'", "\n", "#", ".", "0", "-1", "1e999",
-    "nan", "inf", "true", "\"\"", "[]", "{}", "\"latest\"", "\"0s\"", "\"50GB\"", "\"-5Gi\"",
-    "99999999999999999999", "\"a:latest\"", "\u{1F600}", "\\u0000", "replicas = 0",
-    "[prometheus.alerts.high_error_rate]", "extends = \"self.toml\"", "[stack]\nname = \"\"",
+    "=",
+    "[",
+    "]",
+    "[[",
+    "]]",
+    "{",
+    "}",
+    ",",
+    "\"",
+    "'",
+    "\n",
+    "#",
+    ".",
+    "0",
+    "-1",
+    "1e999",
+    "nan",
+    "inf",
+    "true",
+    "\"\"",
+    "[]",
+    "{}",
+    "\"latest\"",
+    "\"0s\"",
+    "\"50GB\"",
+    "\"-5Gi\"",
+    "99999999999999999999",
+    "\"a:latest\"",
+    "\u{1F600}",
+    "\\u0000",
+    "replicas = 0",
+    "[prometheus.alerts.high_error_rate]",
+    "extends = \"self.toml\"",
+    "[stack]\nname = \"\"",
 ];
 
 fn mutate(text: &str, rng: &mut Rng) -> String {
@@ -80,26 +110,43 @@ fn mutated_profiles_never_panic() {
         let text = mutate(&parent, &mut rng);
         // Half the rounds mutate a child on top of the intact parent, as `extends` would.
         let sources = if round % 2 == 0 {
-            vec![Source { name: "mutated.toml".into(), text: text.clone() }]
+            vec![Source {
+                name: "mutated.toml".into(),
+                text: text.clone(),
+            }]
         } else {
             vec![
-                Source { name: "production.toml".into(), text: parent.clone() },
-                Source { name: "mutated.toml".into(), text: text.clone() },
+                Source {
+                    name: "production.toml".into(),
+                    text: parent.clone(),
+                },
+                Source {
+                    name: "mutated.toml".into(),
+                    text: text.clone(),
+                },
             ]
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| pipeline::compile(&sources)));
         match outcome {
             Ok(Ok(Ok(_))) => valid += 1,
             Ok(Ok(Err(failure))) => {
-                assert!(!failure.diagnostics.is_empty(), "a failure without a diagnostic:\n{text}");
+                assert!(
+                    !failure.diagnostics.is_empty(),
+                    "a failure without a diagnostic:\n{text}"
+                );
                 // Every diagnostic renders, with or without colour.
                 let _ = failure.render(true);
                 invalid += 1;
             }
-            Ok(Err(internal)) => panic!("internal error on round {round}: {internal:#}\n--- profile ---\n{text}"),
+            Ok(Err(internal)) => {
+                panic!("internal error on round {round}: {internal:#}\n--- profile ---\n{text}")
+            }
             Err(_) => panic!("panic on round {round}\n--- profile ---\n{text}"),
         }
     }
     // The mutations must exercise both outcomes, or the test proves little.
-    assert!(valid > 20 && invalid > 100, "valid {valid}, invalid {invalid}");
+    assert!(
+        valid > 20 && invalid > 100,
+        "valid {valid}, invalid {invalid}"
+    );
 }

@@ -274,7 +274,9 @@ fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
     }
     if message.starts_with("invalid type") {
         let field = key.rsplit('.').next().unwrap_or(key);
-        let help = if message.contains("expected a whole number") || message.contains("expected a number") {
+        let help = if message.contains("expected a whole number")
+            || message.contains("expected a number")
+        {
             format!("numbers are written without quotes, e.g. `{field} = 2`")
         } else if message.contains("expected a boolean") {
             format!("write `{field} = true` or `{field} = false`, without quotes")

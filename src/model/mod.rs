@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::diag::Diagnostic;
 pub use document::Document;
-pub use units::{DnsLabel, Duration, HostName, Image, Quantity};
+pub use units::{DnsLabel, Duration, HostName, Image, LabelName, Quantity};
 
 /// Settings shared by every component: the `[stack]` table.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -27,6 +27,12 @@ pub struct Stack {
     pub runbook_base_url: String,
     /// Namespaces whose application pods, Dapr sidecars and so on are monitored.
     pub app_namespaces: Vec<DnsLabel>,
+    /// The label of the applications' `http_requests_total` holding the status code ("500",
+    /// or "5xx" when the client library groups codes); `5..` counts as an error. Rules and
+    /// dashboards both read it.
+    pub http_status_label: LabelName,
+    /// The label of `http_requests_total` holding the route (`route`, `handler`, `path`...).
+    pub http_route_label: LabelName,
 }
 
 impl Default for Stack {
@@ -38,6 +44,10 @@ impl Default for Stack {
             storage_class: None,
             runbook_base_url: "https://runbooks.example.com/alerts".into(),
             app_namespaces: vec![label("default")],
+            http_status_label: LabelName::try_from("status".to_string())
+                .expect("invariant: valid default"),
+            http_route_label: LabelName::try_from("route".to_string())
+                .expect("invariant: valid default"),
         }
     }
 }

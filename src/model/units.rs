@@ -360,6 +360,40 @@ impl HostName {
 
 string_value!(HostName, "a host name such as \"grafana.example.com\"");
 
+/// A Prometheus label name, checked when the profile is read because it is written into PromQL.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(try_from = "String")]
+pub struct LabelName(String);
+
+impl TryFrom<String> for LabelName {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        let mut chars = s.chars();
+        let valid = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{s}` is not a Prometheus label name: use letters, digits and '_', not starting with a digit (e.g. \"status\" or \"code\")"
+            ));
+        }
+        if s.starts_with("__") {
+            return Err(format!(
+                "`{s}` is reserved: label names starting with \"__\" belong to Prometheus"
+            ));
+        }
+        Ok(LabelName(s))
+    }
+}
+
+impl LabelName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +446,15 @@ mod tests {
                 .unwrap_err()
                 .contains("no tag")
         );
+    }
+
+    #[test]
+    fn label_names_follow_prometheus_rules() {
+        assert!(LabelName::try_from("status".to_string()).is_ok());
+        let err = LabelName::try_from("status code".to_string()).unwrap_err();
+        assert!(err.contains("not a Prometheus label name"), "{err}");
+        let err = LabelName::try_from("__name__".to_string()).unwrap_err();
+        assert!(err.contains("reserved"), "{err}");
     }
 
     #[test]

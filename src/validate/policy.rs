@@ -17,7 +17,9 @@ pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
 }
 
 fn error(code: &'static str, object: &Object, message: String, help: &str) -> Diagnostic {
-    Diagnostic::error(code, message).subject(object.id()).help(help)
+    Diagnostic::error(code, message)
+        .subject(object.id())
+        .help(help)
 }
 
 /// Whether `selector` selects the template's pods (matchLabels and matchExpressions).
@@ -81,13 +83,18 @@ fn network_policies(objects: &[&Object]) -> Vec<Diagnostic> {
             _ => None,
         })
         // An empty selector means every pod of the namespace, which is always meaningful.
-        .filter(|(_, s)| s.match_labels.as_ref().is_some_and(|m| !m.is_empty()) || s.match_expressions.is_some())
+        .filter(|(_, s)| {
+            s.match_labels.as_ref().is_some_and(|m| !m.is_empty()) || s.match_expressions.is_some()
+        })
         .filter(|(o, selector)| !selects_any(objects, o.namespace(), selector))
         .map(|(o, _)| {
             error(
                 "selector-matches-nothing",
                 o,
-                format!("{} selects no rendered pod, so it restricts nothing", o.id()),
+                format!(
+                    "{} selects no rendered pod, so it restricts nothing",
+                    o.id()
+                ),
                 "make the policy's podSelector equal the workload's pod labels",
             )
         })
@@ -97,13 +104,19 @@ fn network_policies(objects: &[&Object]) -> Vec<Diagnostic> {
 fn ingress_backends(objects: &[&Object]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for o in objects {
-        let Object::Ingress(ingress) = o else { continue };
+        let Object::Ingress(ingress) = o else {
+            continue;
+        };
         let Some(spec) = &ingress.spec else { continue };
         let rules = spec.rules.iter().flatten();
         let paths = rules.flat_map(|r| r.http.iter().flat_map(|h| h.paths.iter()));
-        let backends = paths.map(|p| &p.backend).chain(spec.default_backend.as_ref());
+        let backends = paths
+            .map(|p| &p.backend)
+            .chain(spec.default_backend.as_ref());
         for backend in backends {
-            let Some(target) = &backend.service else { continue };
+            let Some(target) = &backend.service else {
+                continue;
+            };
             let port = target.port.as_ref();
             let found = objects.iter().any(|s| match s {
                 Object::Service(Service { spec: Some(sp), .. }) => {
@@ -127,7 +140,9 @@ fn ingress_backends(objects: &[&Object]) -> Vec<Diagnostic> {
                         "{} routes to Service {} port {:?}, which is not rendered",
                         o.id(),
                         target.name,
-                        port.map(|p| p.number.map_or_else(|| p.name.clone().unwrap_or_default(), |n| n.to_string()))
+                        port.map(|p| p
+                            .number
+                            .map_or_else(|| p.name.clone().unwrap_or_default(), |n| n.to_string()))
                     ),
                     "point the backend at a rendered Service and one of its ports",
                 ));
@@ -208,7 +223,10 @@ mod tests {
         assert!(codes(vec![web(), pdb("web")]).is_empty());
         assert_eq!(
             codes(vec![web(), pdb("api")]),
-            vec![("selector-matches-nothing", "PodDisruptionBudget/ns/pdb".to_string())]
+            vec![(
+                "selector-matches-nothing",
+                "PodDisruptionBudget/ns/pdb".to_string()
+            )]
         );
     }
 
@@ -224,10 +242,16 @@ mod tests {
             }
             .into()
         };
-        assert!(codes(vec![web(), np(LabelSelector::default())]).is_empty(), "empty = all pods");
+        assert!(
+            codes(vec![web(), np(LabelSelector::default())]).is_empty(),
+            "empty = all pods"
+        );
         assert_eq!(
             codes(vec![web(), np(selector("api"))]),
-            vec![("selector-matches-nothing", "NetworkPolicy/ns/np".to_string())]
+            vec![(
+                "selector-matches-nothing",
+                "NetworkPolicy/ns/np".to_string()
+            )]
         );
     }
 

@@ -274,11 +274,19 @@ fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
 
 /// The Secrets a pod spec reads: secret volumes, `secretKeyRef` env and `secretRef` envFrom.
 fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> {
-    let volumes = spec.volumes.iter().flatten().filter_map(|v| v.secret.as_ref()?.secret_name.clone());
-    let containers = spec.containers.iter().chain(spec.init_containers.iter().flatten());
-    let env = containers.clone().flat_map(|c| c.env.iter().flatten()).filter_map(|e| {
-        Some(e.value_from.as_ref()?.secret_key_ref.as_ref()?.name.clone())
-    });
+    let volumes = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| v.secret.as_ref()?.secret_name.clone());
+    let containers = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten());
+    let env = containers
+        .clone()
+        .flat_map(|c| c.env.iter().flatten())
+        .filter_map(|e| Some(e.value_from.as_ref()?.secret_key_ref.as_ref()?.name.clone()));
     let env_from = containers
         .flat_map(|c| c.env_from.iter().flatten())
         .filter_map(|e| Some(e.secret_ref.as_ref()?.name.clone()));
@@ -290,7 +298,9 @@ fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> 
 fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for o in objects {
-        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else { continue };
+        let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
+            continue;
+        };
         for secret in secrets_read(spec) {
             if !endpoints.external_secrets.contains(&secret) {
                 out.push(error(
@@ -494,10 +504,17 @@ mod tests {
         if let Object::Deployment(d) = &mut web {
             let spec = d.spec.as_mut().unwrap().template.spec.as_mut().unwrap();
             spec.containers[0].volume_mounts = None;
-            spec.volumes = Some(vec![crate::k8s::pod::secret_volume("creds", "web-creds", false)]);
+            spec.volumes = Some(vec![crate::k8s::pod::secret_volume(
+                "creds",
+                "web-creds",
+                false,
+            )]);
         }
         let found = codes(vec![web.clone()], &Endpoints::default());
-        assert_eq!(found, vec![("secret-undeclared", "Deployment/ns/web".to_string())]);
+        assert_eq!(
+            found,
+            vec![("secret-undeclared", "Deployment/ns/web".to_string())]
+        );
         let declared = Endpoints {
             external_secrets: ["web-creds".to_string()].into(),
             ..Endpoints::default()

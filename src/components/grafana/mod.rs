@@ -97,11 +97,6 @@ pub struct Dashboards {
     pub time_range: Duration,
     /// Most points a panel asks for per series; more points cost query time, not detail.
     pub max_data_points: u32,
-    /// Label of `http_requests_total` holding the route (`route`, `handler`, `path`...).
-    pub route_label: String,
-    /// Label of `http_requests_total` holding the status code; the same as
-    /// `prometheus.alerts.http_status_label`.
-    pub status_label: String,
 }
 
 impl Default for Grafana {
@@ -141,8 +136,6 @@ impl Default for Dashboards {
             min_refresh: d("30s"),
             time_range: d("6h"),
             max_data_points: 1000,
-            route_label: "route".into(),
-            status_label: "status".into(),
         }
     }
 }
@@ -250,15 +243,6 @@ fn secret_key_problem((key, value): (&str, &str)) -> Option<Problem> {
     })
 }
 
-/// A Prometheus label name (the classic rule).
-fn is_label_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// A duration Grafana reads (`30s`, `1m`, `6h`, `1d`, `1w`): a whole number of one unit.
 fn is_single_unit(d: &Duration, units: &str) -> bool {
     let text = d.as_str();
@@ -330,79 +314,9 @@ impl Dashboards {
                 "name the folder, e.g. \"Monitoring\"",
             ));
         }
-        for (key, label) in [
-            ("grafana.dashboards.route_label", &self.route_label),
-            ("grafana.dashboards.status_label", &self.status_label),
-        ] {
-            if !is_label_name(label) {
-                problems.push(Problem::error(
-                    key,
-                    "invalid-label-name",
-                    format!("`{label}` is not a label name"),
-                    "use letters, digits and '_', e.g. \"route\"",
-                ));
-            }
-        }
         problems
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(toml_text: &str) -> Grafana {
-        toml::from_str(toml_text).expect("test settings parse")
-    }
-
-    fn codes(g: &Grafana) -> Vec<(String, &'static str)> {
-        g.check(&Stack::default())
-            .into_iter()
-            .map(|p| (p.key, p.diagnostic.code))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_are_clean_and_follow_the_seed() {
-        let g = Grafana::default();
-        assert!(codes(&g).is_empty(), "{:?}", codes(&g));
-        assert_eq!(g.storage.as_str(), "10Gi");
-        assert_eq!(g.resources.requests.cpu.as_str(), "100m");
-        assert_eq!(g.resources.requests.memory.as_str(), "256Mi");
-        assert_eq!(g.dashboards.refresh.as_str(), "1m");
-        assert_eq!(g.dashboards.max_data_points, 1000);
-        assert!(!g.anonymous_access);
-    }
-
-    #[test]
-    fn bad_values_are_reported_at_their_keys() {
-        let g = settings(
-            "storage = \"0\"\n[admin]\npassword_key = \"../x\"\n\
-             [dashboards]\nrefresh = \"1m30s\"\nmin_refresh = \"5m\"\nmax_data_points = 5\n\
-             status_label = \"status-code\"\n\
-             [resources]\nrequests = { cpu = \"1\", memory = \"1Gi\" }\nlimits = { cpu = \"500m\", memory = \"1Gi\" }\n",
-        );
-        let found = codes(&g);
-        for expected in [
-            ("grafana.storage", "storage-empty"),
-            ("grafana.admin.password_key", "invalid-secret-key"),
-            ("grafana.dashboards.refresh", "invalid-grafana-duration"),
-            ("grafana.dashboards.refresh", "refresh-below-minimum"),
-            ("grafana.dashboards.max_data_points", "invalid-value"),
-            ("grafana.dashboards.status_label", "invalid-label-name"),
-            ("grafana.resources.requests.cpu", "request-above-limit"),
-        ] {
-            assert!(
-                found.contains(&(expected.0.into(), expected.1)),
-                "{expected:?} not in {found:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn single_unit_durations() {
-        let ok = |s: &str| is_single_unit(&Duration::parse(s).unwrap(), "smhd");
-        assert!(ok("30s") && ok("1m") && ok("12h") && ok("1d"));
-        assert!(!ok("1h30m") && !ok("500ms") && !ok("1w") && !ok("0s"));
-    }
-}
+mod tests;

@@ -21,6 +21,7 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::model::Stack;
 use crate::model::endpoints::{DatasourceKind, Endpoints};
 
 /// Label that marks Grafana's provisioning ConfigMaps for `validate::dashboards`.
@@ -61,7 +62,7 @@ pub fn objects(g: &Grafana, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
             path: DASHBOARDS_DIR,
         },
     )?;
-    let dashboards = dashboard_files(g, cx.endpoints)?;
+    let dashboards = dashboard_files(g, cx.stack, cx.endpoints)?;
     let checksum = fnv1a(&[&datasources_yaml, &provider_yaml]);
 
     let mut datasources_map = builders::config_map(
@@ -108,7 +109,11 @@ fn dashboard_config_map(slug: &str) -> String {
 
 /// The catalog's dashboards whose series the Prometheus datasource holds, as JSON; none
 /// without a Prometheus datasource.
-fn dashboard_files(g: &Grafana, endpoints: &Endpoints) -> anyhow::Result<Vec<DashboardFile>> {
+fn dashboard_files(
+    g: &Grafana,
+    stack: &Stack,
+    endpoints: &Endpoints,
+) -> anyhow::Result<Vec<DashboardFile>> {
     let Some(prometheus) = endpoints
         .datasources()
         .find(|d| d.kind == DatasourceKind::Prometheus)
@@ -128,17 +133,20 @@ fn dashboard_files(g: &Grafana, endpoints: &Endpoints) -> anyhow::Result<Vec<Das
         time_range: d.time_range.as_str(),
         max_data_points: d.max_data_points,
     };
-    dashboards::all(&d.route_label, &d.status_label)
-        .iter()
-        .filter_map(|dashboard| dashboard.keep_scraped(&jobs))
-        .map(|dashboard| {
-            let json = serde_json::to_string_pretty(&dashboard.to_json(&render))?;
-            Ok(DashboardFile {
-                slug: dashboard.slug,
-                json: json + "\n",
-            })
+    dashboards::all(
+        stack.http_route_label.as_str(),
+        stack.http_status_label.as_str(),
+    )
+    .iter()
+    .filter_map(|dashboard| dashboard.keep_scraped(&jobs))
+    .map(|dashboard| {
+        let json = serde_json::to_string_pretty(&dashboard.to_json(&render))?;
+        Ok(DashboardFile {
+            slug: dashboard.slug,
+            json: json + "\n",
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// FNV-1a (64 bit) of the files: a stable fingerprint for the rollout annotation.

@@ -146,7 +146,8 @@ impl Prometheus {
     fn retention_fit(&self) -> Option<Problem> {
         const BYTES_PER_SAMPLE: f64 = 2.0 * 1.1;
         const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-        let samples_per_second = self.expected_series as f64 / self.scrape_interval.seconds().max(1.0);
+        let samples_per_second =
+            self.expected_series as f64 / self.scrape_interval.seconds().max(1.0);
         let needed = samples_per_second * self.retention.time.seconds() * BYTES_PER_SAMPLE;
         let available = self.retention_bytes();
         (needed > available).then(|| {

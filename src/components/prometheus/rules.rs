@@ -21,9 +21,6 @@ pub const JOB_KUBE_STATE_METRICS: &str = "kube-state-metrics";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "AlertsTable")]
 pub struct Alerts {
-    /// The label of `http_requests_total` that holds the status code ("500", or "5xx" when the
-    /// client library groups codes); responses matching `5..` count as errors.
-    pub http_status_label: LabelName,
     /// Critical: the share of 5xx responses of a service.
     pub high_error_rate: RatioAlert,
     /// Critical: a Kafka cluster has partitions without a leader.
@@ -51,8 +48,6 @@ impl Default for Alerts {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 struct AlertsTable {
-    /// The label of `http_requests_total` holding the status code (default "status").
-    http_status_label: Option<LabelName>,
     /// Critical: the share of 5xx responses of a service (default ratio 0.05 for 5m).
     high_error_rate: RatioTable,
     /// Critical: a Kafka cluster has partitions without a leader (default for 1m).
@@ -84,9 +79,6 @@ impl schemars::JsonSchema for Alerts {
 impl From<AlertsTable> for Alerts {
     fn from(t: AlertsTable) -> Self {
         Alerts {
-            http_status_label: t
-                .http_status_label
-                .unwrap_or_else(|| LabelName("status".into())),
             high_error_rate: t.high_error_rate.or(0.05, "5m"),
             kafka_offline_partitions: t.kafka_offline_partitions.or("1m"),
             dapr_sidecar_down: t.dapr_sidecar_down.or("1m"),
@@ -197,40 +189,6 @@ fn duration(text: &str) -> Duration {
     Duration::parse(text).expect("invariant: default durations are valid")
 }
 
-/// A Prometheus label name, checked when the profile is read because it is written into PromQL.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(try_from = "String")]
-pub struct LabelName(String);
-
-impl TryFrom<String> for LabelName {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        let mut chars = s.chars();
-        let valid = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(format!(
-                "`{s}` is not a Prometheus label name: use letters, digits and '_', not starting with a digit (e.g. \"status\" or \"code\")"
-            ));
-        }
-        if s.starts_with("__") {
-            return Err(format!(
-                "`{s}` is reserved: label names starting with \"__\" belong to Prometheus"
-            ));
-        }
-        Ok(LabelName(s))
-    }
-}
-
-impl LabelName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 impl Alerts {
     /// Value checks; keys are full dotted paths, e.g. "prometheus.alerts.high_error_rate.ratio".
     pub fn check(&self) -> Vec<Problem> {
@@ -274,7 +232,8 @@ impl Alerts {
             let text = templates.render_yaml("prometheus/alerts.yml.j2", &alerts)?;
             files.push(("alerts.yml".to_string(), text));
         }
-        let text = templates.render_yaml("prometheus/recording.yml.j2", &self.recording_file())?;
+        let text =
+            templates.render_yaml("prometheus/recording.yml.j2", &self.recording_file(stack))?;
         files.push(("recording.yml".to_string(), text));
         Ok(files)
     }
@@ -296,10 +255,10 @@ impl Alerts {
         }
     }
 
-    fn recording_file(&self) -> RecordingFile {
+    fn recording_file(&self, stack: &Stack) -> RecordingFile {
         RecordingFile {
             jobs: Jobs::default(),
-            http_status_label: self.http_status_label.as_str().to_string(),
+            http_status_label: stack.http_status_label.as_str().to_string(),
         }
     }
 }
@@ -455,7 +414,6 @@ mod tests {
         assert_eq!(a.pod_not_ready.for_duration.as_str(), "5m");
         assert_eq!(a.kafka_offline_partitions.for_duration.as_str(), "1m");
         assert_eq!(a.dapr_sidecar_down.for_duration.as_str(), "1m");
-        assert_eq!(a.http_status_label.as_str(), "status");
         assert!(a.check().is_empty());
     }
 
@@ -470,16 +428,14 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_and_bad_label_names_are_refused() {
+    fn unknown_keys_are_refused() {
         let err = parse("[high_latency]\np99 = \"1s\"\n").unwrap_err();
         assert!(err.message().contains("unknown field `p99`"), "{err}");
-        let err = parse("http_status_label = \"status code\"\n").unwrap_err();
+        let err = parse("http_status_label = \"code\"\n").unwrap_err();
         assert!(
-            err.message().contains("not a Prometheus label name"),
-            "{err}"
+            err.message().contains("unknown field"),
+            "moved to [stack]: {err}"
         );
-        let err = parse("http_status_label = \"__name__\"\n").unwrap_err();
-        assert!(err.message().contains("reserved"), "{err}");
     }
 
     #[test]
@@ -614,8 +570,17 @@ mod tests {
 
     #[test]
     fn the_status_label_is_the_configured_one() {
-        let a = parse("http_status_label = \"code\"\n").unwrap();
-        let recording = &files(&a)["recording.yml"];
+        let stack = Stack {
+            http_status_label: crate::model::LabelName::try_from("code".to_string()).unwrap(),
+            ..Stack::default()
+        };
+        let templates = Templates::load().unwrap();
+        let files: std::collections::BTreeMap<String, String> = Alerts::default()
+            .rule_files(&stack, &templates)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let recording = &files["recording.yml"];
         assert!(recording.contains("code=~\"5..\""), "{recording}");
         assert!(!recording.contains("status=~"), "{recording}");
     }

@@ -1,6 +1,6 @@
 //! Dashboards as data: a small typed model (dashboard, variables, panels, targets) lowered to
 //! Grafana's dashboard JSON (schema 41, datasources as `{type, uid}`), and the provider file
-//! that loads them. `catalog.rs` holds the seed's four dashboards.
+//! that loads them. `catalog/` holds the seed's four dashboards, `json.rs` the lowering.
 //!
 //! Panels are laid out by flowing them through the 24-column grid, so positions are computed,
 //! never typed; every panel says which scrape jobs its series come from, and a panel (or a
@@ -11,7 +11,6 @@ mod catalog;
 mod json;
 
 use std::collections::BTreeSet;
-
 
 pub use catalog::all;
 
