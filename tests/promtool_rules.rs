@@ -1171,13 +1171,18 @@ fn every_recording_rule_computes_what_its_name_says() {
     let Some(promtool) = promtool() else { return };
     for profile in profiles() {
         let r = render(&profile);
-        let (group, expectations) = recording_group(&profile_alerts(&profile));
+        let (mut group, expectations) = recording_group(&profile_alerts(&profile));
         let tested: BTreeSet<&str> = expectations.iter().map(|(record, _)| *record).collect();
         let recorded: BTreeSet<String> = r
             .rules("recording.yml")
             .iter()
             .filter_map(|rule| rule["record"].as_str().map(String::from))
             .collect();
+        assert!(recorded.len() > 5, "{}: too few recording rules", r.profile);
+        // Groups whose job a profile does not scrape are not rendered (dev has no Kafka).
+        group
+            .promql_expr_test
+            .retain(|t| recorded.contains(&t.expr));
         let untested: Vec<&String> = recorded
             .iter()
             .filter(|name| !tested.contains(name.as_str()))

@@ -305,16 +305,152 @@ fn check_query(q: &Query, produced: &Produced) -> Vec<Diagnostic> {
 
 pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
     let produced = Produced::from_objects(objects);
-    dashboards::queries(objects)
+    let mut out: Vec<Diagnostic> = dashboards::queries(objects)
         .iter()
         .flat_map(|q| check_query(q, &produced))
-        .collect()
+        .collect();
+    out.extend(rule_expressions(objects, &produced));
+    out
+}
+
+/// One rule of a rendered rule file: where it is and its expression.
+struct RuleExpr {
+    subject: String,
+    name: String,
+    expr: String,
+}
+
+/// Every `expr` of every rule file (`groups[].rules[]`) in a rendered ConfigMap.
+fn rules(objects: &[&Object]) -> Vec<RuleExpr> {
+    let mut out = Vec::new();
+    for o in objects {
+        let Object::ConfigMap(cm) = o else { continue };
+        for (key, text) in cm.data.iter().flatten() {
+            let Ok(doc) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+                continue;
+            };
+            for group in doc["groups"].as_sequence().into_iter().flatten() {
+                for rule in group["rules"].as_sequence().into_iter().flatten() {
+                    let name = rule["alert"].as_str().or(rule["record"].as_str());
+                    if let (Some(name), Some(expr)) = (name, rule["expr"].as_str()) {
+                        out.push(RuleExpr {
+                            subject: format!("{} ({key})", o.id()),
+                            name: name.to_string(),
+                            expr: expr.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every rule expression parses; a rule whose job is not scraped can never fire or record
+/// anything, which is worth a warning (it is often a scrape source turned off on purpose).
+fn rule_expressions(objects: &[&Object], produced: &Produced) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in rules(objects) {
+        match selected(&rule.expr) {
+            Err(e) => out.push(
+                Diagnostic::error(
+                    "promql-invalid",
+                    format!(
+                        "rule `{}`: `{}` does not parse: {}",
+                        rule.name,
+                        rule.expr.trim(),
+                        e.trim()
+                    ),
+                )
+                .subject(rule.subject.clone())
+                .help("fix the rule's PromQL"),
+            ),
+            Ok(selected) if produced.scraping => {
+                let unscraped: BTreeSet<&String> = selected
+                    .iter()
+                    .filter_map(|s| s.job.as_ref())
+                    .filter(|job| !produced.jobs.contains(*job))
+                    .collect();
+                for job in unscraped {
+                    out.push(
+                        Diagnostic::warning(
+                            "rule-without-data",
+                            format!("rule `{}` selects job `{job}`, which prometheus.yml does not scrape, so it can never produce anything", rule.name),
+                        )
+                        .subject(rule.subject.clone())
+                        .help("enable the scrape source, or disable the alert in [prometheus.alerts]"),
+                    );
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::validate::dashboards::tests::{config_map, dashboard, datasources_map, panel};
+
+    fn rules_map(rules: &str, jobs: &[&str]) -> Vec<Object> {
+        let prometheus_yml = format!(
+            "scrape_configs:\n{}",
+            jobs.iter()
+                .map(|j| format!("  - job_name: {j}\n"))
+                .collect::<String>()
+        );
+        let cm = |name: &str, key: &str, text: String| -> Object {
+            k8s_openapi::api::core::v1::ConfigMap {
+                metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: Some(name.into()),
+                    namespace: Some("ns".into()),
+                    ..Default::default()
+                },
+                data: Some([(key.to_string(), text)].into()),
+                ..Default::default()
+            }
+            .into()
+        };
+        vec![
+            cm("prometheus-config", "prometheus.yml", prometheus_yml),
+            cm("prometheus-rules", "alerts.yml", rules.to_string()),
+        ]
+    }
+
+    #[test]
+    fn a_rule_that_does_not_parse_is_named() {
+        let objects = rules_map(
+            "groups:\n  - name: g\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m])\n",
+            &["app"],
+        );
+        let refs: Vec<&Object> = objects.iter().collect();
+        let found = check(&refs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "promql-invalid");
+        assert!(
+            found[0].message.contains("rule `Broken`"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].subject.as_deref(),
+            Some("ConfigMap/ns/prometheus-rules (alerts.yml)")
+        );
+    }
+
+    #[test]
+    fn a_rule_over_an_unscraped_job_is_a_warning() {
+        let objects = rules_map(
+            "groups:\n  - name: g\n    rules:\n      - alert: KafkaDown\n        expr: up{job=\"kafka\"} == 0\n",
+            &["app"],
+        );
+        let refs: Vec<&Object> = objects.iter().collect();
+        let found = check(&refs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "rule-without-data");
+        assert!(!found[0].is_error());
+    }
 
     #[test]
     fn variables_become_sample_values() {

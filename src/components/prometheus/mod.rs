@@ -266,13 +266,14 @@ impl Component for Prometheus {
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = self.app(cx);
-        let prometheus_yml = cx.templates.render_yaml(
-            "prometheus/prometheus.yml.j2",
-            &config::config_file(self, cx.stack, cx.endpoints),
-        )?;
+        let config = config::config_file(self, cx.stack, cx.endpoints);
+        let scraped = config.jobs.iter().map(|j| j.name.clone()).collect();
+        let prometheus_yml = cx
+            .templates
+            .render_yaml("prometheus/prometheus.yml.j2", &config)?;
         let rules: BTreeMap<String, String> = self
             .alerts
-            .rule_files(cx.stack, cx.templates)?
+            .rule_files(cx.stack, cx.templates, &scraped)?
             .into_iter()
             .collect();
         let mut objects: Vec<Object> = vec![

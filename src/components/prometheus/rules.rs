@@ -6,6 +6,8 @@
 //! on the scrape job names fixed in `config.rs` (plus kube-state-metrics' job), so a renamed
 //! job cannot silently orphan an alert.
 
+use std::collections::BTreeSet;
+
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
@@ -213,11 +215,13 @@ impl Alerts {
 
     /// The rule files for the `prometheus-rules` ConfigMap: (file name, content), e.g.
     /// ("alerts.yml", ...), ("recording.yml", ...). `alerts.yml` is left out when every alert
-    /// is disabled.
+    /// is disabled; a recording group is left out when its job is not in `scraped` (it would
+    /// record nothing).
     pub fn rule_files(
         &self,
         stack: &Stack,
         templates: &Templates,
+        scraped: &BTreeSet<String>,
     ) -> anyhow::Result<Vec<(String, String)>> {
         if let Some(problem) = self.check().into_iter().find(|p| p.diagnostic.is_error()) {
             bail!(
@@ -232,8 +236,10 @@ impl Alerts {
             let text = templates.render_yaml("prometheus/alerts.yml.j2", &alerts)?;
             files.push(("alerts.yml".to_string(), text));
         }
-        let text =
-            templates.render_yaml("prometheus/recording.yml.j2", &self.recording_file(stack))?;
+        let text = templates.render_yaml(
+            "prometheus/recording.yml.j2",
+            &self.recording_file(stack, scraped),
+        )?;
         files.push(("recording.yml".to_string(), text));
         Ok(files)
     }
@@ -255,9 +261,16 @@ impl Alerts {
         }
     }
 
-    fn recording_file(&self, stack: &Stack) -> RecordingFile {
+    fn recording_file(&self, stack: &Stack, scraped: &BTreeSet<String>) -> RecordingFile {
+        let jobs = Jobs::default();
+        let has = |job: &str| scraped.contains(job);
         RecordingFile {
-            jobs: Jobs::default(),
+            groups: RecordingGroups {
+                application: has(jobs.application_pods),
+                kafka: has(jobs.kafka),
+                kubernetes: has(jobs.cadvisor),
+            },
+            jobs,
             http_status_label: stack.http_status_label.as_str().to_string(),
         }
     }
@@ -379,18 +392,40 @@ struct AlertRule {
 /// The template's view of recording.yml.
 #[derive(Debug, Serialize)]
 struct RecordingFile {
+    groups: RecordingGroups,
     jobs: Jobs,
     http_status_label: String,
+}
+
+/// Which recording groups have data to record.
+#[derive(Debug, Serialize)]
+struct RecordingGroups {
+    application: bool,
+    kafka: bool,
+    kubernetes: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn all_jobs() -> BTreeSet<String> {
+        let j = Jobs::default();
+        [
+            j.application_pods,
+            j.cadvisor,
+            j.kube_state_metrics,
+            j.dapr,
+            j.kafka,
+        ]
+        .map(String::from)
+        .into()
+    }
+
     fn files(alerts: &Alerts) -> std::collections::BTreeMap<String, String> {
         let templates = Templates::load().unwrap();
         alerts
-            .rule_files(&Stack::default(), &templates)
+            .rule_files(&Stack::default(), &templates, &all_jobs())
             .unwrap()
             .into_iter()
             .collect()
@@ -462,7 +497,9 @@ mod tests {
         let mut a = Alerts::default();
         a.high_cpu_usage.ratio = f64::INFINITY;
         let templates = Templates::load().unwrap();
-        let err = a.rule_files(&Stack::default(), &templates).unwrap_err();
+        let err = a
+            .rule_files(&Stack::default(), &templates, &all_jobs())
+            .unwrap_err();
         assert!(err.to_string().contains("high_cpu_usage.ratio"), "{err}");
     }
 
@@ -513,7 +550,7 @@ mod tests {
         };
         let templates = Templates::load().unwrap();
         let files: std::collections::BTreeMap<_, _> = Alerts::default()
-            .rule_files(&stack, &templates)
+            .rule_files(&stack, &templates, &all_jobs())
             .unwrap()
             .into_iter()
             .collect();
@@ -576,13 +613,33 @@ mod tests {
         };
         let templates = Templates::load().unwrap();
         let files: std::collections::BTreeMap<String, String> = Alerts::default()
-            .rule_files(&stack, &templates)
+            .rule_files(&stack, &templates, &all_jobs())
             .unwrap()
             .into_iter()
             .collect();
         let recording = &files["recording.yml"];
         assert!(recording.contains("code=~\"5..\""), "{recording}");
         assert!(!recording.contains("status=~"), "{recording}");
+    }
+
+    #[test]
+    fn recording_groups_without_a_scraped_job_are_left_out() {
+        let templates = Templates::load().unwrap();
+        let mut jobs = all_jobs();
+        jobs.remove(Jobs::default().kafka);
+        let files: std::collections::BTreeMap<String, String> = Alerts::default()
+            .rule_files(&Stack::default(), &templates, &jobs)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let recording = &files["recording.yml"];
+        assert!(!recording.contains("kafka.rules"), "{recording}");
+        assert!(recording.contains("application.rules") && recording.contains("kubernetes.rules"));
+        let none = Alerts::default()
+            .rule_files(&Stack::default(), &templates, &BTreeSet::new())
+            .unwrap();
+        let empty: serde_yaml_ng::Value = serde_yaml_ng::from_str(&none.last().unwrap().1).unwrap();
+        assert_eq!(empty["groups"].as_sequence().map(Vec::len), Some(0));
     }
 
     #[test]
