@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::components::Manifest;
 use crate::k8s::Object;
 use crate::pipeline::Compilation;
 
@@ -35,24 +36,35 @@ pub fn to_yaml(object: &Object) -> anyhow::Result<String> {
     serde_yaml_ng::to_string(object).with_context(|| format!("serializing {}", object.id()))
 }
 
-/// One file per component: `00-namespace.yaml`, `prometheus.yaml`, ...
-pub fn files(c: &Compilation) -> anyhow::Result<Vec<RenderedFile>> {
-    let head = header(&c.profile_file);
-    c.manifest
+/// Every part's objects as YAML documents (one string per part, documents separated by `---`).
+/// The pipeline runs this beside validation, so the output is ready when the checks pass.
+pub fn documents(manifest: &Manifest) -> anyhow::Result<Vec<String>> {
+    manifest
         .parts
         .iter()
         .map(|part| {
-            let mut content = head.clone();
+            let mut text = String::new();
             for object in &part.objects {
-                content.push_str("---\n");
-                content.push_str(&to_yaml(object)?);
+                text.push_str("---\n");
+                text.push_str(&to_yaml(object)?);
             }
-            Ok(RenderedFile {
-                name: format!("{}.yaml", part.file),
-                content,
-            })
+            Ok(text)
         })
         .collect()
+}
+
+/// One file per component: `00-namespace.yaml`, `prometheus.yaml`, ...
+pub fn files(c: &Compilation) -> anyhow::Result<Vec<RenderedFile>> {
+    let head = header(&c.profile_file);
+    Ok(c.manifest
+        .parts
+        .iter()
+        .zip(&c.documents)
+        .map(|(part, documents)| RenderedFile {
+            name: format!("{}.yaml", part.file),
+            content: format!("{head}{documents}"),
+        })
+        .collect())
 }
 
 /// All files as one multi-document stream, in apply order, with one header.

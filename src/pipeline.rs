@@ -9,7 +9,7 @@ use crate::model::endpoints::Endpoints;
 use crate::model::{self, Document, Stack};
 use crate::profile::{self, Source};
 use crate::templates::Templates;
-use crate::validate;
+use crate::{emit, validate};
 
 /// A successful compilation: what was read and everything that will be written.
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct Compilation {
     pub stack: Stack,
     pub endpoints: Endpoints,
     pub manifest: Manifest,
+    /// The manifest serialized, one YAML text per part (see `emit::documents`).
+    pub documents: Vec<String>,
     /// Non-blocking findings, shown on stderr.
     pub warnings: Vec<Diagnostic>,
 }
@@ -90,7 +92,15 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         templates: &templates,
     };
     let manifest = components::build_all(&components, &cx)?;
-    diagnostics.extend(validate::check(&manifest, &endpoints));
+    // Serializing and checking read the same objects; on two cores they run side by side.
+    let (problems, documents) = std::thread::scope(|s| {
+        let documents = s.spawn(|| emit::documents(&manifest));
+        let problems = validate::check(&manifest, &endpoints);
+        (problems, documents.join())
+    });
+    let documents =
+        documents.map_err(|_| anyhow::anyhow!("serializing the manifests panicked"))??;
+    diagnostics.extend(problems);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(Err(Failure { diagnostics }));
     }
@@ -100,6 +110,7 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         stack,
         endpoints,
         manifest,
+        documents,
         warnings: diagnostics,
     }))
 }

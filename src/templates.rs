@@ -78,7 +78,7 @@ impl Templates {
     /// Renders a YAML config file and proves it parses.
     pub fn render_yaml<T: Serialize>(&self, name: &str, ctx: &T) -> anyhow::Result<String> {
         let text = self.render(name, ctx)?;
-        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text)
+        serde_yaml_ng::from_str::<serde::de::IgnoredAny>(&text)
             .with_context(|| format!("template {name} rendered invalid YAML:\n{text}"))?;
         Ok(text)
     }

@@ -39,7 +39,7 @@ impl<'a> Context<'a> {
     }
 }
 
-pub trait Component: DeserializeOwned + schemars::JsonSchema + 'static {
+pub trait Component: DeserializeOwned + schemars::JsonSchema + Send + Sync + 'static {
     /// The profile table, e.g. `kube_state_metrics`.
     const NAME: &'static str;
     /// The output file (without `.yaml`) when rendering to a directory.
@@ -68,7 +68,7 @@ pub trait Component: DeserializeOwned + schemars::JsonSchema + 'static {
 }
 
 /// A component with its settings type erased, as the pipeline handles it.
-pub trait Resolved {
+pub trait Resolved: Send + Sync {
     fn name(&self) -> &'static str;
     fn file(&self) -> &'static str;
     fn enabled(&self) -> bool;
@@ -170,18 +170,36 @@ pub fn endpoints(components: &[Box<dyn Resolved>], stack: &Stack) -> Endpoints {
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.
+/// Components are independent of each other, so they build on parallel threads; the parts
+/// are collected in registry order, so the output does not depend on scheduling.
 pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::Result<Manifest> {
-    let mut parts = Vec::new();
-    for c in components.iter().filter(|c| c.enabled()) {
-        let mut objects = c
-            .build(cx)
-            .map_err(|e| e.context(format!("building component `{}`", c.name())))?;
-        objects.sort_by(|a, b| (a.rank(), a.name()).cmp(&(b.rank(), b.name())));
-        parts.push(Part {
-            component: c.name(),
-            file: c.file(),
-            objects,
-        });
-    }
-    Ok(Manifest { parts })
+    let built: Vec<anyhow::Result<Part>> = std::thread::scope(|s| {
+        let handles: Vec<_> = components
+            .iter()
+            .filter(|c| c.enabled())
+            .map(|c| s.spawn(move || build_one(c.as_ref(), cx)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a component builder panicked")))
+            })
+            .collect()
+    });
+    Ok(Manifest {
+        parts: built.into_iter().collect::<anyhow::Result<_>>()?,
+    })
+}
+
+fn build_one(c: &dyn Resolved, cx: &Context<'_>) -> anyhow::Result<Part> {
+    let mut objects = c
+        .build(cx)
+        .map_err(|e| e.context(format!("building component `{}`", c.name())))?;
+    objects.sort_by(|a, b| (a.rank(), a.name()).cmp(&(b.rank(), b.name())));
+    Ok(Part {
+        component: c.name(),
+        file: c.file(),
+        objects,
+    })
 }

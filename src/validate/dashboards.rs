@@ -162,9 +162,9 @@ fn panel_name(p: &Value) -> String {
 }
 
 /// Every query of every dashboard that parsed, with where it is.
-pub fn queries(objects: &[&Object]) -> Vec<Query> {
+pub fn queries(files: &[File]) -> Vec<Query> {
     let mut out = Vec::new();
-    for file in files(objects) {
+    for file in files {
         let Ok(json) = &file.json else { continue };
         for p in panels(json) {
             for t in p["targets"].as_array().into_iter().flatten() {
@@ -216,13 +216,13 @@ fn variable_query(v: &Value) -> Option<&str> {
     v["query"]["query"].as_str().or_else(|| v["query"].as_str())
 }
 
-pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
+/// Checks the dashboard `files` (parsed once by the caller) against the provisioned datasources.
+pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
     let provisioned = datasources(objects);
-    let files = files(objects);
     let mut out = Vec::new();
     let mut uids = BTreeSet::new();
     let mut titles = BTreeSet::new();
-    for file in &files {
+    for file in files {
         let error = |code: &'static str, message: String, help: &str| {
             Diagnostic::error(code, message)
                 .subject(file.subject.clone())

@@ -16,8 +16,9 @@ pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
     let objects: Vec<&Object> = manifest.objects().collect();
     let mut out = refs::check(&objects, endpoints);
     out.extend(policy::check(&objects));
-    out.extend(dashboards::check(&objects));
-    out.extend(promql::check(&objects));
+    let dashboard_files = dashboards::files(&objects);
+    out.extend(dashboards::check(&objects, &dashboard_files));
+    out.extend(promql::check(&objects, &dashboard_files));
     out.sort_by_key(|d| !d.is_error());
     out
 }

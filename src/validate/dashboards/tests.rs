@@ -58,7 +58,7 @@ pub fn dashboard(panels: Vec<Value>) -> Object {
 
 fn findings(objects: Vec<Object>) -> Vec<(&'static str, String)> {
     let refs: Vec<&Object> = objects.iter().collect();
-    check(&refs)
+    check(&refs, &files(&refs))
         .into_iter()
         .map(|d| (d.code, d.message))
         .collect()
