@@ -32,9 +32,15 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 # INSTA_UPDATE=no: a changed snapshot fails the run instead of writing .snap.new files.
-INSTA_UPDATE=no CI="${CI:-}" cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+INSTA_UPDATE=no CI="${CI:-}" cargo test --locked 2>&1 | tee "$log"
 
 echo "== committed output is what the shipped profiles render (regenerate: scripts/render-out.sh)"
 for profile in profiles/*.toml; do
   cargo run --locked --quiet -- render "$profile" --check -o "out/$(basename "$profile" .toml)"
 done
+
+# One closing line for the whole run (cargo prints one summary per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
