@@ -109,6 +109,10 @@ pub struct DiffArgs {
     /// The new side: a profile (.toml) or a directory rendered by monstack.
     #[arg(value_name = "B")]
     pub new: PathBuf,
+    /// Override one value of the new side (B), as a dotted key and a TOML value; repeatable.
+    /// `monstack diff P P --set prometheus.replicas=1` previews what an override changes.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

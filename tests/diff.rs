@@ -184,3 +184,22 @@ fn a_missing_side_or_a_foreign_directory_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn set_previews_an_override_on_the_new_side() {
+    let out = Command::new(env!("CARGO_BIN_EXE_monstack"))
+        .args([
+            "diff",
+            "profiles/production.toml",
+            "profiles/production.toml",
+            "--set",
+            "prometheus.replicas=3",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("spec.replicas: 2 → 3"), "{text}");
+}

@@ -14,7 +14,7 @@ use crate::diff::{self, Inventory};
 use crate::pipeline;
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let (old, new) = match (load(&args.old)?, load(&args.new)?) {
+    let (old, new) = match (load(&args.old, &[])?, load(&args.new, &args.overrides)?) {
         (Ok(old), Ok(new)) => (old, new),
         (old, new) => {
             // Report both sides' problems in one run, as compilation does within a profile.
@@ -44,8 +44,14 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 
 /// One side: a directory is read as rendered output, anything else compiled as a profile.
 /// The outer error is a usage or I/O problem (exit 2); the inner one an invalid profile.
-fn load(path: &Path) -> anyhow::Result<Result<Inventory, Failure>> {
+fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Result<Inventory, Failure>> {
     if path.is_dir() {
+        if !overrides.is_empty() {
+            bail!(
+                "--set applies to a profile, but {} is a rendered directory",
+                path.display()
+            );
+        }
         return Inventory::read_dir(path).map(Ok);
     }
     if !path.exists() {
@@ -54,7 +60,7 @@ fn load(path: &Path) -> anyhow::Result<Result<Inventory, Failure>> {
             path.display()
         );
     }
-    match pipeline::compile_path(Some(path), &[])? {
+    match pipeline::compile_path(Some(path), overrides)? {
         Ok(compilation) => Inventory::from_compilation(&compilation).map(Ok),
         Err(failure) => Ok(Err(failure)),
     }
