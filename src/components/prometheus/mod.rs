@@ -288,7 +288,7 @@ impl Component for Prometheus {
             )
             .into(),
             builders::config_map(&app, "prometheus-rules", rules).into(),
-            builders::service(&app, NAME, vec![http_port()]).into(),
+            client_service(&app).into(),
             builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
             self.stateful_set(&app, cx.stack).into(),
         ];
@@ -316,6 +316,16 @@ fn cluster_role(app: &App<'_>) -> ClusterRole {
         ]),
         ..ClusterRole::default()
     }
+}
+
+/// The Service Grafana and people query. Replicas scrape at slightly different moments, so
+/// one client sticks to one replica (`ClientIP`) and its graphs do not flicker between them.
+fn client_service(app: &App<'_>) -> k8s_openapi::api::core::v1::Service {
+    let mut service = builders::service(app, NAME, vec![http_port()]);
+    if let Some(spec) = service.spec.as_mut() {
+        spec.session_affinity = Some("ClientIP".into());
+    }
+    service
 }
 
 fn http_port() -> ServicePort {
