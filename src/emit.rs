@@ -114,10 +114,19 @@ impl std::fmt::Display for WriteSummary {
 }
 
 /// Writes `files` into `dir`: stale monstack files go, other entries stay, and the switch from
-/// old to new content is a directory rename.
+/// old to new content is a directory exchange. A directory that cannot be renamed (a mount
+/// point) is updated file by file instead, each file replaced atomically.
 pub fn write_dir(dir: &Path, files: &[RenderedFile]) -> anyhow::Result<WriteSummary> {
+    let shown = dir.to_path_buf();
+    // Work on the real directory: `.` has no name to stage beside, and a symlinked output
+    // directory must be updated where it points, not replaced.
+    let dir = if dir.exists() {
+        fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))?
+    } else {
+        dir.to_path_buf()
+    };
     if dir.exists() && !dir.is_dir() {
-        bail!("{} exists and is not a directory", dir.display());
+        bail!("{} exists and is not a directory", shown.display());
     }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -126,20 +135,33 @@ pub fn write_dir(dir: &Path, files: &[RenderedFile]) -> anyhow::Result<WriteSumm
     fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
     let base = dir
         .file_name()
-        .with_context(|| format!("{} does not name a directory", dir.display()))?
+        .with_context(|| format!("{} does not name a directory", shown.display()))?
         .to_string_lossy()
         .into_owned();
     let staging = parent.join(format!(".{base}.monstack-new-{}", std::process::id()));
-    let result = stage(dir, &staging, files).and_then(|summary| {
-        swap_in(dir, &staging, &parent, &base)?;
-        Ok(summary)
-    });
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+    // A directory of this name can only be left over from an earlier run that was killed.
+    let _ = fs::remove_dir_all(&staging);
+    let summary = match stage(&dir, &staging, files) {
+        Ok(summary) => summary,
+        Err(err) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(err);
+        }
+    };
+    match swap_in(&dir, &staging, &parent, &base) {
+        Ok(()) => {}
+        Err(Swap::Unmovable) => {
+            let _ = fs::remove_dir_all(&staging);
+            write_in_place(&dir, files, &summary)?;
+        }
+        Err(Swap::Failed(err)) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(err);
+        }
     }
-    result.map(|s| WriteSummary {
-        dir: dir.to_path_buf(),
-        ..s
+    Ok(WriteSummary {
+        dir: shown,
+        ..summary
     })
 }
 
@@ -148,11 +170,17 @@ fn stage(dir: &Path, staging: &Path, files: &[RenderedFile]) -> anyhow::Result<W
     fs::create_dir(staging).with_context(|| format!("creating {}", staging.display()))?;
     let mut summary = WriteSummary::default();
     if dir.is_dir() {
+        // The new directory keeps the old one's permissions (e.g. 0750, setgid).
+        let permissions = fs::metadata(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .permissions();
+        fs::set_permissions(staging, permissions)
+            .with_context(|| format!("setting permissions of {}", staging.display()))?;
         for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
             let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_file() && written_by_monstack(&path) {
+            if is_monstack_file(&entry) {
                 if !files.iter().any(|f| f.name == name) {
                     summary.removed.push(name);
                 }
@@ -169,6 +197,31 @@ fn stage(dir: &Path, staging: &Path, files: &[RenderedFile]) -> anyhow::Result<W
     }
     summary.removed.sort();
     Ok(summary)
+}
+
+/// A regular file (not a symlink to one) that starts with monstack's header.
+fn is_monstack_file(entry: &fs::DirEntry) -> bool {
+    entry.file_type().is_ok_and(|t| t.is_file()) && written_by_monstack(&entry.path())
+}
+
+/// Updates a directory that cannot be renamed, one atomic file replacement at a time.
+fn write_in_place(
+    dir: &Path,
+    files: &[RenderedFile],
+    summary: &WriteSummary,
+) -> anyhow::Result<()> {
+    for f in files {
+        let path = dir.join(&f.name);
+        let temporary = dir.join(format!(".{}.monstack-new-{}", f.name, std::process::id()));
+        fs::write(&temporary, &f.content)
+            .with_context(|| format!("writing {}", temporary.display()))?;
+        fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    for name in &summary.removed {
+        let path = dir.join(name);
+        fs::remove_file(&path).with_context(|| format!("removing stale {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Copies a file (as a hard link when possible, so nothing is duplicated) or a directory tree.
@@ -197,27 +250,60 @@ fn copy_entry(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Why a directory swap did not happen.
+enum Swap {
+    /// The directory cannot be renamed (a mount point): update it in place instead.
+    Unmovable,
+    Failed(anyhow::Error),
+}
+
 /// Replaces `dir` with `staging`. On Linux the two directories are exchanged in one atomic
 /// step; elsewhere (or on a filesystem without exchange) the old directory is moved aside first
 /// and deleted last, so at every moment one complete version exists.
-fn swap_in(dir: &Path, staging: &Path, parent: &Path, base: &str) -> anyhow::Result<()> {
+fn swap_in(dir: &Path, staging: &Path, parent: &Path, base: &str) -> Result<(), Swap> {
+    let failed =
+        |err: std::io::Error, what: String| Swap::Failed(anyhow::Error::new(err).context(what));
     if !dir.exists() {
-        return fs::rename(staging, dir)
-            .with_context(|| format!("moving {} to {}", staging.display(), dir.display()));
+        return fs::rename(staging, dir).map_err(|e| {
+            failed(
+                e,
+                format!("moving {} to {}", staging.display(), dir.display()),
+            )
+        });
     }
     if exchange(staging, dir).is_ok() {
-        // `staging` now holds the previous content.
-        return fs::remove_dir_all(staging)
-            .with_context(|| format!("removing the previous content in {}", staging.display()));
+        // `staging` now holds the previous content; the new files are in place already, so a
+        // failure to clean up is only worth a warning.
+        if let Err(err) = fs::remove_dir_all(staging) {
+            eprintln!(
+                "warning: could not remove the previous content in {}: {err}",
+                staging.display()
+            );
+        }
+        return Ok(());
     }
     let old = parent.join(format!(".{base}.monstack-old-{}", std::process::id()));
-    fs::rename(dir, &old).with_context(|| format!("moving {} aside", dir.display()))?;
+    if let Err(err) = fs::rename(dir, &old) {
+        return Err(match err.raw_os_error() {
+            Some(libc::EBUSY) | Some(libc::EXDEV) => Swap::Unmovable,
+            _ => failed(err, format!("moving {} aside", dir.display())),
+        });
+    }
     if let Err(err) = fs::rename(staging, dir) {
         // Put the old content back rather than leave nothing.
         let _ = fs::rename(&old, dir);
-        return Err(err).with_context(|| format!("moving the new files into {}", dir.display()));
+        return Err(failed(
+            err,
+            format!("moving the new files into {}", dir.display()),
+        ));
     }
-    fs::remove_dir_all(&old).with_context(|| format!("removing the previous {}", old.display()))
+    if let Err(err) = fs::remove_dir_all(&old) {
+        eprintln!(
+            "warning: could not remove the previous content in {}: {err}",
+            old.display()
+        );
+    }
+    Ok(())
 }
 
 /// Atomically exchanges two paths (Linux `renameat2(RENAME_EXCHANGE)`).
@@ -302,7 +388,7 @@ pub fn check_dir(dir: &Path, files: &[RenderedFile]) -> anyhow::Result<Drift> {
         let mut extra: Vec<String> = fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(Result::ok)
-            .filter(|e| e.path().is_file() && written_by_monstack(&e.path()))
+            .filter(is_monstack_file)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|name| !files.iter().any(|f| &f.name == name))
             .collect();

@@ -450,3 +450,69 @@ fn colour_never_reaches_a_pipe() {
         "stderr is a pipe here: no escape codes"
     );
 }
+
+#[test]
+fn output_through_a_symlink_updates_the_real_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = monstack(&["render", "profiles/dev.toml", "-o", link.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link survives"
+    );
+    assert!(
+        real.join("prometheus.yaml").is_file(),
+        "files land where the link points"
+    );
+}
+
+#[test]
+fn output_to_the_current_directory_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/dev.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_monstack"))
+        .args(["render", profile.to_str().unwrap(), "-o", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("00-namespace.yaml").is_file());
+}
+
+#[test]
+fn links_and_permissions_of_the_output_directory_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("monitoring");
+    assert!(
+        monstack(&[
+            "render",
+            "profiles/dev.toml",
+            "-o",
+            out_dir.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+    // A user's link to a file monstack wrote is the user's, not a stale monstack file.
+    std::os::unix::fs::symlink("prometheus.yaml", out_dir.join("current.yaml")).unwrap();
+    let out = monstack(&[
+        "render",
+        "profiles/dev.toml",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("removed stale"), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(out_dir.join("current.yaml")).is_ok());
+    let mode = std::fs::metadata(&out_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o750);
+}

@@ -25,8 +25,14 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     };
     // The schema directive points at a file beside the shipped profiles, not the user's.
     let text = text.replacen("#:schema ./monstack.schema.json\n", "", 1);
+    let extends_parent = text.contains(&format!("extends = \"{PARENT}\""));
+    if extends_parent && args.path.file_name().is_some_and(|n| n == PARENT) {
+        bail!(
+            "this preset extends {PARENT}, so it cannot be written as {PARENT} itself; choose another file name"
+        );
+    }
     write(&args.path, &text)?;
-    if text.contains(&format!("extends = \"{PARENT}\"")) {
+    if extends_parent {
         let parent = args.path.parent().unwrap_or(Path::new("")).join(PARENT);
         if !parent.exists() {
             let parent_text =

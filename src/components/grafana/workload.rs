@@ -31,6 +31,7 @@ pub const DASHBOARD: &str = "dashboard";
 /// `PROVISIONING_LABEL` value of the ConfigMap holding datasources.yaml.
 pub const DATASOURCES: &str = "datasources";
 
+const HEADLESS: &str = "grafana-headless";
 const PROVISIONING_DIR: &str = "/etc/grafana/provisioning";
 const DASHBOARDS_DIR: &str = "/etc/grafana/dashboards";
 const DATA_DIR: &str = "/var/lib/grafana";
@@ -82,6 +83,9 @@ pub fn objects(g: &Grafana, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         )
         .into(),
         builders::service(&app, NAME, vec![service_port(PORT_NAME, PORT, "TCP")]).into(),
+        // The StatefulSet's governing Service: a stable DNS name for grafana-0.
+        builders::headless_service(&app, HEADLESS, vec![service_port(PORT_NAME, PORT, "TCP")])
+            .into(),
     ];
     for d in &dashboards {
         let mut map = builders::config_map(
@@ -301,7 +305,7 @@ fn stateful_set(
         spec: Some(StatefulSetSpec {
             // One replica: the SQLite database is on a ReadWriteOnce volume.
             replicas: Some(1),
-            service_name: Some(NAME.into()),
+            service_name: Some(HEADLESS.into()),
             selector: app.selector(),
             template,
             volume_claim_templates: Some(vec![pod::pvc_template(

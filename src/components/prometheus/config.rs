@@ -234,6 +234,9 @@ fn application_pods_job(namespaces: Vec<String>) -> Job {
             &["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
             "true",
         ),
+        // Dapr's sidecar has its own job; without a port annotation it would be scraped here
+        // too, on every port it declares.
+        drop(&["__meta_kubernetes_pod_container_name"], "daprd"),
         drop(
             &["__meta_kubernetes_pod_phase"],
             "Pending|Succeeded|Failed|Completed",
