@@ -1,0 +1,91 @@
+//! alertmanager.yml: the template context built from the routes and receivers.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::Alertmanager;
+use super::settings::Integration;
+use crate::model::Duration;
+
+/// The context of `alertmanager.yml.j2`.
+#[derive(Debug, Serialize)]
+pub(super) struct ConfigFile<'a> {
+    pub(super) group_by: &'a [String],
+    pub(super) group_wait: &'a Duration,
+    pub(super) group_interval: &'a Duration,
+    pub(super) repeat_interval: &'a Duration,
+    /// Child routes, one per severity that has receivers.
+    pub(super) routes: Vec<RouteView<'a>>,
+    /// The root receiver (`default`) first, then one per child route.
+    pub(super) receivers: Vec<ReceiverView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct RouteView<'a> {
+    pub(super) receiver: &'static str,
+    pub(super) matcher: String,
+    pub(super) repeat_interval: Option<&'a Duration>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ReceiverView<'a> {
+    pub(super) name: &'static str,
+    pub(super) pagerduty_file: Option<String>,
+    pub(super) slack_file: Option<String>,
+    pub(super) slack_channel: Option<&'a str>,
+    pub(super) webhook_file: Option<String>,
+}
+
+impl Alertmanager {
+    pub(super) fn config_file(&self) -> ConfigFile<'_> {
+        let children: Vec<_> = self
+            .routes
+            .by_severity()
+            .into_iter()
+            .filter(|(severity, set)| *severity != "default" && !set.is_empty())
+            .collect();
+        let routes = children
+            .iter()
+            .map(|(severity, _)| RouteView {
+                receiver: severity,
+                matcher: format!("severity=\"{severity}\""),
+                repeat_interval: match *severity {
+                    "critical" => self.critical_repeat_interval.as_ref(),
+                    _ => None,
+                },
+            })
+            .collect();
+        let receivers = std::iter::once(("default", &self.routes.default))
+            .chain(children.iter().copied())
+            .map(|(name, set)| self.receiver_view(name, set))
+            .collect();
+        ConfigFile {
+            group_by: &self.group_by,
+            group_wait: &self.group_wait,
+            group_interval: &self.group_interval,
+            repeat_interval: &self.repeat_interval,
+            routes,
+            receivers,
+        }
+    }
+
+    fn receiver_view(&self, name: &'static str, set: &BTreeSet<Integration>) -> ReceiverView<'_> {
+        let file = |i: Integration| set.contains(&i).then(|| self.receivers.file(i)).flatten();
+        let channel = self
+            .receivers
+            .slack
+            .as_ref()
+            .and_then(|s| s.channel.as_deref());
+        ReceiverView {
+            name,
+            pagerduty_file: file(Integration::Pagerduty),
+            slack_file: file(Integration::Slack),
+            slack_channel: set
+                .contains(&Integration::Slack)
+                .then_some(channel)
+                .flatten(),
+            webhook_file: file(Integration::Webhook),
+        }
+    }
+}

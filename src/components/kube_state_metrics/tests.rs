@@ -1,0 +1,280 @@
+//! Tests of the `[kube_state_metrics]` settings, checks and objects.
+
+use std::collections::BTreeSet;
+
+use super::resources::ApiResource;
+use super::settings::label_key_problem;
+use super::*;
+use crate::model::Document;
+use crate::profile::Source;
+use crate::templates::Templates;
+
+fn settings(toml: &str) -> Result<KubeStateMetrics, crate::diag::Diagnostic> {
+    let src = [Source {
+        name: "test.toml".into(),
+        text: format!("[kube_state_metrics]\n{toml}"),
+    }];
+    let doc = Document::parse(&src).map_err(|f| f.diagnostics[0].clone())?;
+    doc.section::<KubeStateMetrics>(KEY)
+}
+
+fn valid(toml: &str) -> KubeStateMetrics {
+    settings(toml).unwrap_or_else(|d| panic!("{toml} does not type: {d:?}"))
+}
+
+fn objects(ksm: &KubeStateMetrics) -> Vec<Object> {
+    let stack = Stack::default();
+    let endpoints = Default::default();
+    let templates = Templates::load().expect("templates load");
+    let cx = Context {
+        stack: &stack,
+        endpoints: &endpoints,
+        templates: &templates,
+    };
+    ksm.build(&cx).expect("builds")
+}
+
+/// `(key, code)` of every problem `check` finds.
+fn problems(ksm: &KubeStateMetrics) -> Vec<(String, &'static str)> {
+    let problems = ksm.check(&Stack::default());
+    problems
+        .into_iter()
+        .map(|p| (p.key, p.diagnostic.code))
+        .collect()
+}
+
+fn has(problems: &[(String, &str)], key: &str, code: &str) -> bool {
+    problems.iter().any(|(k, c)| k == key && *c == code)
+}
+
+fn deployment_args(objects: &[Object]) -> Vec<String> {
+    objects
+        .iter()
+        .find_map(|o| o.pod_template())
+        .and_then(|t| t.spec.as_ref())
+        .and_then(|s| s.containers[0].args.clone())
+        .expect("the Deployment has args")
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .find_map(|a| a.strip_prefix(&format!("--{name}=")))
+}
+
+#[test]
+fn defaults_are_production_ready_and_pass_their_checks() {
+    let ksm = valid("");
+    assert!(ksm.enabled);
+    assert_eq!(ksm.replicas, 1);
+    let image = "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0";
+    assert_eq!(ksm.image.as_str(), image);
+    assert!(ksm.exported_resources.contains(&ApiResource::Pods));
+    assert!(ksm.exported_resources.contains(&ApiResource::Deployments));
+    assert!(!ksm.exported_resources.contains(&ApiResource::Secrets));
+    assert_eq!(problems(&ksm), []);
+}
+
+#[test]
+fn every_resource_name_round_trips_in_sorted_order() {
+    for r in ApiResource::ALL {
+        assert_eq!(ApiResource::parse(r.plural()), Ok(*r));
+    }
+    let mut sorted = ApiResource::ALL.to_vec();
+    sorted.sort_by_key(|r| r.plural());
+    assert_eq!(
+        sorted,
+        ApiResource::ALL,
+        "declare variants sorted by plural name"
+    );
+}
+
+#[test]
+fn misspelled_resource_is_rejected_with_a_suggestion() {
+    let err = settings(r#"exported_resources = ["pods", "deploymnets"]"#).unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("kube_state_metrics.exported_resources")
+    );
+    assert!(
+        err.message.contains("did you mean `deployments`?"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn unknown_key_is_rejected() {
+    let err = settings("replica = 2").unwrap_err();
+    assert_eq!(err.code, "unknown-key");
+}
+
+#[test]
+fn checks_are_keyed_by_full_paths() {
+    let ksm = valid(
+        r#"replicas = 0
+        resources.requests = { cpu = "1", memory = "64Mi" }
+        resources.limits = { cpu = "500m", memory = "128Mi" }"#,
+    );
+    let found = problems(&ksm);
+    let cpu = "kube_state_metrics.resources.requests.cpu";
+    assert!(has(&found, cpu, "request-above-limit"), "{found:?}");
+    assert!(
+        has(
+            &found,
+            "kube_state_metrics.replicas",
+            "replicas-out-of-range"
+        ),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn exported_resources_are_checked() {
+    let key = "kube_state_metrics.exported_resources";
+    let empty = valid("exported_resources = []");
+    assert!(has(&problems(&empty), key, "no-exported-resources"));
+
+    let risky = valid(
+        r#"exported_resources = ["secrets", "nodes"]
+        metric_labels_allowlist = {}"#,
+    );
+    let found = problems(&risky);
+    assert!(has(&found, key, "alert-data-missing"), "{found:?}");
+    assert!(has(&found, key, "reads-secret-values"), "{found:?}");
+}
+
+#[test]
+fn allowlist_must_name_exported_kinds_and_valid_keys() {
+    let ksm = valid(
+        r#"metric_labels_allowlist.pods = ["app", "team,owner"]
+        metric_labels_allowlist.nodes = ["*"]
+        metric_labels_allowlist.secrets = ["x"]"#,
+    );
+    let found = problems(&ksm);
+    let key = |kind: &str| format!("kube_state_metrics.metric_labels_allowlist.{kind}");
+    assert!(has(&found, &key("pods"), "invalid-label-key"), "{found:?}");
+    assert!(
+        has(&found, &key("nodes"), "all-labels-exported"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, &key("secrets"), "allowlist-not-exported"),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+}
+
+#[test]
+fn label_keys_follow_kubernetes_syntax() {
+    for ok in [
+        "app",
+        "app.kubernetes.io/name",
+        "team_x",
+        "example.com/foo-*",
+    ] {
+        assert!(label_key_problem("k", ok).is_none(), "{ok}");
+    }
+    for bad in ["", "a,b", "pods=[x]", "Example.com/x", "/x", "a b"] {
+        assert!(label_key_problem("k", bad).is_some(), "{bad:?}");
+    }
+}
+
+#[test]
+fn extra_replicas_warn_about_duplicated_series_and_get_a_budget() {
+    let ksm = valid("replicas = 2");
+    let warning = (
+        "kube_state_metrics.replicas".to_string(),
+        "duplicated-series",
+    );
+    assert_eq!(problems(&ksm), [warning]);
+    let has_budget = |ksm| {
+        objects(ksm)
+            .iter()
+            .any(|o| o.kind() == "PodDisruptionBudget")
+    };
+    assert!(has_budget(&ksm));
+    assert!(!has_budget(&KubeStateMetrics::default()));
+}
+
+#[test]
+fn rbac_grants_exactly_the_resources_flag() {
+    let custom = valid(r#"exported_resources = ["pods", "leases", "ingresses", "deployments"]"#);
+    for ksm in [KubeStateMetrics::default(), custom] {
+        let objects = objects(&ksm);
+        let args = deployment_args(&objects);
+        let flagged: BTreeSet<&str> = flag(&args, "resources")
+            .expect("--resources")
+            .split(',')
+            .collect();
+        let role = objects
+            .iter()
+            .find_map(|o| match o {
+                Object::ClusterRole(r) => Some(r),
+                _ => None,
+            })
+            .expect("a ClusterRole");
+        let mut granted = BTreeSet::new();
+        for rule in role.rules.iter().flatten() {
+            assert_eq!(rule.verbs, ["list", "watch"], "read-only, nothing more");
+            let groups = rule.api_groups.as_deref().unwrap_or_default();
+            for name in rule.resources.iter().flatten() {
+                let r = ApiResource::parse(name).expect("a known resource");
+                assert_eq!(groups, [r.api_group()], "the API group serving {name}");
+                granted.insert(name.as_str());
+            }
+        }
+        assert_eq!(granted, flagged);
+    }
+}
+
+#[test]
+fn deployment_serves_metrics_and_exports_app_labels() {
+    let objects = objects(&KubeStateMetrics::default());
+    let kinds: Vec<&str> = objects.iter().map(Object::kind).collect();
+    let expected = [
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Service",
+        "Deployment",
+    ];
+    assert_eq!(kinds, expected);
+    let args = deployment_args(&objects);
+    assert_eq!(flag(&args, "port"), Some("8080"));
+    assert_eq!(flag(&args, "telemetry-port"), Some("8081"));
+    let allowlist = flag(&args, "metric-labels-allowlist").expect("an allowlist by default");
+    assert!(
+        allowlist.starts_with("pods=[app.kubernetes.io/name,"),
+        "{allowlist}"
+    );
+    assert!(
+        allowlist.ends_with(']') && !allowlist.contains("],"),
+        "{allowlist}"
+    );
+    let binding = objects.iter().find(|o| o.kind() == "ClusterRoleBinding");
+    assert_eq!(
+        binding.map(Object::name),
+        Some("monitoring-kube-state-metrics")
+    );
+}
+
+#[test]
+fn empty_allowlist_leaves_the_flag_out() {
+    let ksm = valid("metric_labels_allowlist = {}");
+    let args = deployment_args(&objects(&ksm));
+    assert_eq!(flag(&args, "metric-labels-allowlist"), None);
+}
+
+#[test]
+fn offers_its_metrics_port_with_honored_labels() {
+    let offers = KubeStateMetrics::default().offers(&Stack::default());
+    let [Offer::Scrape(target)] = offers.as_slice() else {
+        panic!("one scrape target: {offers:?}")
+    };
+    assert!(target.honor_labels);
+    assert_eq!(target.port_name, "http-metrics");
+    assert_eq!(
+        target.service.host_port(),
+        "kube-state-metrics.monitoring.svc:8080"
+    );
+}
