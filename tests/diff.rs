@@ -1,25 +1,12 @@
 //! `monstack diff` as users run it: profiles and rendered directories on either side, exit
 //! codes like diff(1), and a report a reviewer can read.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn monstack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_monstack"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("monstack runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{monstack, stderr, stdout};
 
 /// Renders `profile` into `dir` with `monstack render -o`.
 fn render_to(profile: &str, dir: &Path) {

@@ -12,6 +12,16 @@ pub struct ServiceAddress {
 }
 
 impl ServiceAddress {
+    /// A port of a Service in the stack's namespace.
+    pub fn in_stack(stack: &super::Stack, service: &str, port_name: &str, port: i32) -> Self {
+        ServiceAddress {
+            service: service.into(),
+            namespace: stack.namespace.to_string(),
+            port_name: port_name.into(),
+            port,
+        }
+    }
+
     pub fn host(&self) -> String {
         format!("{}.{}.svc", self.service, self.namespace)
     }

@@ -62,12 +62,7 @@ impl Component for Alertmanager {
     }
 
     fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        let address = |service: &str| ServiceAddress {
-            service: service.into(),
-            namespace: stack.namespace.to_string(),
-            port_name: "http".into(),
-            port: HTTP_PORT,
-        };
+        let address = |service: &str| ServiceAddress::in_stack(stack, service, "http", HTTP_PORT);
         vec![
             Offer::Alerts(AlertReceiver {
                 targets: self.pod_hosts(stack.namespace.as_str(), HTTP_PORT),

@@ -62,12 +62,7 @@ impl Component for KubeStateMetrics {
             path: "/metrics".into(),
             // Its `namespace`, `pod` and `container` labels describe other objects, not itself.
             honor_labels: true,
-            service: ServiceAddress {
-                service: NAME.into(),
-                namespace: stack.namespace.to_string(),
-                port_name: METRICS_PORT_NAME.into(),
-                port: METRICS_PORT,
-            },
+            service: ServiceAddress::in_stack(stack, NAME, METRICS_PORT_NAME, METRICS_PORT),
         })]
     }
 

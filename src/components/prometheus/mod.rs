@@ -176,12 +176,7 @@ impl Prometheus {
     }
 
     fn service_address(&self, stack: &Stack) -> ServiceAddress {
-        ServiceAddress {
-            service: NAME.into(),
-            namespace: stack.namespace.to_string(),
-            port_name: PORT_NAME.into(),
-            port: PORT,
-        }
+        ServiceAddress::in_stack(stack, NAME, PORT_NAME, PORT)
     }
 }
 
