@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 /// Who an object belongs to: one program of one installation.
@@ -66,6 +67,22 @@ impl App<'_> {
             name: Some(format!("{}-{}", self.namespace, name)),
             labels: Some(self.labels()),
             ..ObjectMeta::default()
+        }
+    }
+
+    /// A workload's pod template: the app's labels, the given annotations (none when empty).
+    pub fn pod_template(
+        &self,
+        annotations: BTreeMap<String, String>,
+        spec: PodSpec,
+    ) -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(self.labels()),
+                annotations: (!annotations.is_empty()).then_some(annotations),
+                ..ObjectMeta::default()
+            }),
+            spec: Some(spec),
         }
     }
 }

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Volume, VolumeMount};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::settings::Integration;
 use super::{
@@ -106,16 +105,13 @@ impl Alertmanager {
     fn pod_template(&self, namespace: &str, app: &App<'_>) -> PodTemplateSpec {
         let mut volumes = vec![pod::config_map_volume("config", CONFIG_MAP)];
         volumes.extend(self.secret_volumes());
-        PodTemplateSpec {
-            metadata: Some(ObjectMeta {
-                labels: Some(app.labels()),
-                annotations: Some(BTreeMap::from([(
-                    "kubectl.kubernetes.io/default-container".to_string(),
-                    "alertmanager".to_string(),
-                )])),
-                ..ObjectMeta::default()
-            }),
-            spec: Some(PodSpec {
+        let annotations = BTreeMap::from([(
+            "kubectl.kubernetes.io/default-container".to_string(),
+            "alertmanager".to_string(),
+        )]);
+        app.pod_template(
+            annotations,
+            PodSpec {
                 service_account_name: Some("alertmanager".into()),
                 // Alertmanager never calls the Kubernetes API.
                 automount_service_account_token: Some(false),
@@ -127,8 +123,8 @@ impl Alertmanager {
                 ],
                 volumes: Some(volumes),
                 ..PodSpec::default()
-            }),
-        }
+            },
+        )
     }
 
     fn alertmanager_container(&self, namespace: &str) -> Container {

@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector,
+    ConfigMap, Container, EnvVar, EnvVarSource, PodSpec, SecretKeySelector,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::dashboards::{self, Render};
@@ -282,24 +281,18 @@ fn stateful_set(
         volume_mounts: Some(mounts),
         ..pod::container(NAME, g.image.as_str(), &g.resources)
     };
-    let template = PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels: Some(app.labels()),
-            annotations: Some(BTreeMap::from([(
-                "checksum/provisioning".to_string(),
-                checksum,
-            )])),
-            ..ObjectMeta::default()
-        }),
-        spec: Some(PodSpec {
+    let annotations = BTreeMap::from([("checksum/provisioning".to_string(), checksum)]);
+    let template = app.pod_template(
+        annotations,
+        PodSpec {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(false),
             security_context: Some(pod::pod_security(UID)),
             containers: vec![container],
             volumes: Some(volumes),
             ..PodSpec::default()
-        }),
-    };
+        },
+    );
     StatefulSet {
         metadata: app.meta(NAME),
         spec: Some(StatefulSetSpec {

@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
     KubeStateMetrics, METRICS_PORT, METRICS_PORT_NAME, NAME, TELEMETRY_PORT, TELEMETRY_PORT_NAME,
@@ -100,13 +99,7 @@ impl KubeStateMetrics {
             spec: Some(DeploymentSpec {
                 replicas: Some(self.replicas),
                 selector: app.selector(),
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(app.labels()),
-                        ..ObjectMeta::default()
-                    }),
-                    spec: Some(spec),
-                },
+                template: app.pod_template(BTreeMap::new(), spec),
                 ..DeploymentSpec::default()
             }),
             ..Deployment::default()

@@ -9,9 +9,8 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ServicePort};
+use k8s_openapi::api::core::v1::{PodSpec, ServicePort};
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
 use super::{Component, Context};
@@ -386,13 +385,7 @@ impl Prometheus {
                 service_name: Some("prometheus-headless".into()),
                 pod_management_policy: Some("Parallel".into()),
                 selector: app.selector(),
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(app.labels()),
-                        ..ObjectMeta::default()
-                    }),
-                    spec: Some(spec),
-                },
+                template: app.pod_template(BTreeMap::new(), spec),
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "data",
                     &self.storage,
