@@ -1,9 +1,13 @@
 //! User-facing problems: a `Diagnostic` names where (file, line, column, key path), what is
 //! wrong and how to fix it. Every stage reports through it; `anyhow` is only for I/O and bugs.
 
+pub mod code;
+
 use std::fmt;
 use std::ops::Range;
 use std::process::ExitCode;
+
+pub use code::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,8 +53,8 @@ impl Location {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case code users can grep for.
-    pub code: &'static str,
+    /// Stable kebab-case code users can grep for (`monstack explain CODE`).
+    pub code: Code,
     pub message: String,
     /// Dotted key path in the profile (`prometheus.resources.limits.memory`), when known.
     pub key: Option<String>,
@@ -61,7 +65,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -73,7 +77,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -290,7 +294,7 @@ mod tests {
     #[test]
     fn colour_only_decorates_the_plain_text() {
         let text = "[a]\nkey = 1\n";
-        let d = Diagnostic::error("unknown-key", "unknown field `key`")
+        let d = Diagnostic::error(Code::UnknownKey, "unknown field `key`")
             .key("a.key")
             .at(Location::from_span("p.toml", text, 4..7))
             .help("remove it");

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::components::{self, Context, Manifest, Resolved};
-use crate::diag::{Diagnostic, Failure, did_you_mean};
+use crate::diag::{Code, Diagnostic, Failure, did_you_mean};
 use crate::model::endpoints::Endpoints;
 use crate::model::{self, Document, Stack};
 use crate::profile::{self, Source};
@@ -165,7 +165,7 @@ fn unknown_tables(doc: &Document<'_>) -> Vec<Diagnostic> {
                 Some(best) => format!("did you mean [{best}]?"),
                 None => format!("the tables a profile may have are: {}", known.join(", ")),
             };
-            Diagnostic::error("unknown-key", format!("unknown table `{name}`"))
+            Diagnostic::error(Code::UnknownKey, format!("unknown table `{name}`"))
                 .key(name)
                 .at(doc.location(span))
                 .help(help)

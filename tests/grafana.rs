@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use k8s_openapi::api::core::v1::{Container, EnvVar};
+use monstack::diag::Code;
 use monstack::k8s::Object;
 use monstack::pipeline::{self, Compilation};
 use monstack::validate::promql::{PRODUCED, substitute_variables, variable_expr};
@@ -592,7 +593,7 @@ fn oauth_without_a_host_is_reported_at_its_key() {
     let d = failure
         .diagnostics
         .iter()
-        .find(|d| d.code == "oauth-without-host")
+        .find(|d| d.code == Code::OauthWithoutHost)
         .expect("oauth-without-host");
     assert_eq!(d.key.as_deref(), Some("grafana.oauth"));
 }

@@ -11,7 +11,7 @@ use promql_parser::parser::{self, Expr, VectorSelector};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use super::dashboards::{self, Query};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::k8s::Object;
 
 /// What each scrape job exports, as far as the dashboards use it. Job names are those of
@@ -262,7 +262,7 @@ impl Produced {
 }
 
 fn check_query(q: &Query, produced: &Produced) -> Vec<Diagnostic> {
-    let error = |code: &'static str, message: String, help: &str| {
+    let error = |code: Code, message: String, help: &str| {
         Diagnostic::error(code, message)
             .subject(q.subject.clone())
             .help(help)
@@ -277,7 +277,7 @@ fn check_query(q: &Query, produced: &Produced) -> Vec<Diagnostic> {
     };
     match selected(expr) {
         Err(e) => vec![error(
-            "promql-invalid",
+            Code::PromqlInvalid,
             format!("{}: `{}` does not parse: {}", q.at, q.expr, e.trim()),
             "fix the PromQL; variables are replaced by sample values before parsing",
         )],
@@ -288,7 +288,7 @@ fn check_query(q: &Query, produced: &Produced) -> Vec<Diagnostic> {
             .filter_map(|s| produced.missing(s))
             .map(|why| {
                 error(
-                    "metric-not-produced",
+                    Code::MetricNotProduced,
                     format!("{}: {why}", q.at),
                     "query a recording rule or a metric a scraped job exports, or leave the panel out when its job is not scraped",
                 )
@@ -373,7 +373,7 @@ fn rule_expressions(files: &[ConfigFile], produced: &Produced) -> Vec<Diagnostic
         match selected(&rule.expr) {
             Err(e) => out.push(
                 Diagnostic::error(
-                    "promql-invalid",
+                    Code::PromqlInvalid,
                     format!(
                         "rule `{}`: `{}` does not parse: {}",
                         rule.name,
@@ -393,7 +393,7 @@ fn rule_expressions(files: &[ConfigFile], produced: &Produced) -> Vec<Diagnostic
                 for job in unscraped {
                     out.push(
                         Diagnostic::warning(
-                            "rule-without-data",
+                            Code::RuleWithoutData,
                             format!("rule `{}` selects job `{job}`, which prometheus.yml does not scrape, so it can never produce anything", rule.name),
                         )
                         .subject(rule.subject.clone())
@@ -446,7 +446,7 @@ mod tests {
         let refs: Vec<&Object> = objects.iter().collect();
         let found = check(&refs, &dashboards::files(&refs));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].code, "promql-invalid");
+        assert_eq!(found[0].code, Code::PromqlInvalid);
         assert!(
             found[0].message.contains("rule `Broken`"),
             "{}",
@@ -467,7 +467,7 @@ mod tests {
         let refs: Vec<&Object> = objects.iter().collect();
         let found = check(&refs, &dashboards::files(&refs));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].code, "rule-without-data");
+        assert_eq!(found[0].code, Code::RuleWithoutData);
         assert!(!found[0].is_error());
     }
 
@@ -521,7 +521,7 @@ mod tests {
         ]
     }
 
-    fn findings(extra: Object) -> Vec<(&'static str, String)> {
+    fn findings(extra: Object) -> Vec<(Code, String)> {
         let mut objects = stack_files();
         objects.push(extra);
         let refs: Vec<&Object> = objects.iter().collect();
@@ -557,7 +557,7 @@ mod tests {
         )]);
         let found = findings(broken);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].0, "promql-invalid");
+        assert_eq!(found[0].0, Code::PromqlInvalid);
         assert!(
             found[0]
                 .1
@@ -588,7 +588,7 @@ mod tests {
         let at = |panel: &str| {
             found
                 .iter()
-                .any(|(c, m)| *c == "metric-not-produced" && m.contains(panel))
+                .any(|(c, m)| *c == Code::MetricNotProduced && m.contains(panel))
         };
         assert!(
             at("panel 1 `Kafka`") && at("panel 2 `Typo`") && at("panel 3 `Unknown`"),

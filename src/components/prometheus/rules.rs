@@ -6,6 +6,7 @@
 //! on the scrape job names fixed in `config.rs` (plus kube-state-metrics' job), so a renamed
 //! job cannot silently orphan an alert.
 
+use crate::diag::Code;
 use std::collections::BTreeSet;
 
 use anyhow::bail;
@@ -205,7 +206,7 @@ impl Alerts {
         if self.high_latency.p95.millis() == 0 {
             problems.push(Problem::error(
                 "prometheus.alerts.high_latency.p95",
-                "invalid-value",
+                Code::InvalidValue,
                 "high_latency.p95 = \"0s\" would fire for every request",
                 "set the latency above which the alert fires, e.g. p95 = \"2s\"",
             ));
@@ -314,7 +315,7 @@ fn ratio_problem(alert: &str, ratio: f64) -> Option<Problem> {
     (!(ratio > 0.0 && ratio < 1.0)).then(|| {
         Problem::error(
             format!("prometheus.alerts.{alert}.ratio"),
-            "ratio-out-of-range",
+            Code::RatioOutOfRange,
             format!("{alert}.ratio = {ratio} is not a share between 0 and 1"),
             "write the threshold as a fraction, e.g. 0.05 for 5% or 0.9 for 90%",
         )
