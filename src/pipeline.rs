@@ -141,13 +141,13 @@ type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);
 fn resolve(doc: &Document<'_>) -> ResolvedProfile {
     let mut diagnostics = unknown_tables(doc);
     let stack = model::resolve_stack(doc)
-        .map_err(|d| diagnostics.push(d))
+        .map_err(|d| diagnostics.extend(d))
         .ok();
     let mut resolved = Vec::new();
     for entry in components::ALL {
         match (entry.resolve)(doc) {
             Ok(c) => resolved.push(c),
-            Err(d) => diagnostics.push(d),
+            Err(d) => diagnostics.extend(d),
         }
     }
     (stack, resolved, diagnostics)

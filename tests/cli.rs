@@ -160,7 +160,10 @@ fn unknown_key_is_named_with_a_suggestion() {
     let out = monstack(&["render", &path]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("unknown field `scrape_intervall`"), "{err}");
+    assert!(
+        err.contains("unknown key `scrape_intervall` in [prometheus]"),
+        "{err}"
+    );
     assert!(err.contains("key: prometheus.scrape_intervall"), "{err}");
     assert!(err.contains("did you mean `scrape_interval`?"), "{err}");
     assert!(err.contains("profile.toml:2:1"), "{err}");

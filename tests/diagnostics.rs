@@ -62,3 +62,13 @@ fn three_mistakes_are_three_errors_in_one_run() {
         ]
     );
 }
+
+#[test]
+fn both_mistakes_of_one_table_are_reported_as_the_readme_shows() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/my-stack.toml");
+    let failure = pipeline::compile_path(Some(&path), &[])
+        .unwrap()
+        .unwrap_err();
+    let keys: Vec<_> = failure.errors().map(|d| d.key.clone().unwrap()).collect();
+    assert_eq!(keys, ["prometheus.storage", "prometheus.scrape_intervall"]);
+}

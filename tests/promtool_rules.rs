@@ -197,8 +197,11 @@ fn profile_alerts(profile: &Path) -> ProfileAlerts {
     // The merged profile (its `extends` chain included), as monstack reads it.
     let sources = monstack::profile::load_chain(Some(profile)).expect("profile loads");
     let doc = monstack::model::Document::parse(&sources).expect("profile is TOML");
-    let prometheus: toml::Table = doc.section("prometheus").expect("[prometheus] is a table");
-    let stack: toml::Table = doc.section("stack").expect("[stack] is a table");
+    let table = |name: &str| -> toml::Table {
+        let value: serde_json::Value = doc.section(name).expect("the table reads");
+        serde_json::from_value(value).expect("a table")
+    };
+    let (prometheus, stack) = (table("prometheus"), table("stack"));
     let section = prometheus
         .get("alerts")
         .and_then(|a| a.as_table())

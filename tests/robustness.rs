@@ -6,6 +6,7 @@ mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use monstack::model::Document;
 use monstack::pipeline;
 use monstack::profile::Source;
 
@@ -107,6 +108,7 @@ fn mutated_profiles_never_panic() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
     let parent = std::fs::read_to_string(root.join("production.toml")).unwrap();
     let mut rng = Rng(0x6d6f_6e73_7461_636b);
+    let schema = monstack::schema::profile_schema();
     let (mut valid, mut invalid) = (0, 0);
     for round in 0..400 {
         let text = mutate(&parent, &mut rng);
@@ -130,7 +132,14 @@ fn mutated_profiles_never_panic() {
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| pipeline::compile(&sources)));
         match outcome {
-            Ok(Ok(Ok(_))) => valid += 1,
+            Ok(Ok(Ok(_))) => {
+                // The schema check that explains a table which does not deserialize never
+                // refuses one that does.
+                let doc = Document::parse(&sources).expect("a compiled profile parses");
+                let refused = doc.schema_problems(&schema);
+                assert!(refused.is_empty(), "{refused:?}\n--- profile ---\n{text}");
+                valid += 1
+            }
             Ok(Ok(Err(failure))) => {
                 assert!(
                     !failure.diagnostics.is_empty(),

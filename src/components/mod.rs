@@ -13,11 +13,10 @@ mod prometheus;
 
 use serde::de::DeserializeOwned;
 
-use crate::diag::Diagnostic;
 use crate::k8s::Object;
 use crate::k8s::meta::App;
 use crate::model::endpoints::{Endpoints, Offer};
-use crate::model::{Document, Problem, Stack};
+use crate::model::{Document, Problem, Stack, Typed};
 use crate::templates::Templates;
 
 /// What a component's `build` may look at.
@@ -105,7 +104,7 @@ impl<C: Component> Resolved for C {
 /// A registry entry: the component's table name, how to read its settings, and their schema.
 pub struct Entry {
     pub name: &'static str,
-    pub resolve: fn(&Document<'_>) -> Result<Box<dyn Resolved>, Diagnostic>,
+    pub resolve: fn(&Document<'_>) -> Typed<Box<dyn Resolved>>,
     pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
 
@@ -121,7 +120,7 @@ fn schema<C: Component>(generator: &mut schemars::SchemaGenerator) -> schemars::
     generator.subschema_for::<C>()
 }
 
-fn resolve<C: Component>(doc: &Document<'_>) -> Result<Box<dyn Resolved>, Diagnostic> {
+fn resolve<C: Component>(doc: &Document<'_>) -> Typed<Box<dyn Resolved>> {
     Ok(Box::new(doc.section::<C>(C::NAME)?))
 }
 

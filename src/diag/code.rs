@@ -127,6 +127,9 @@ codes! {
     /// A value has the wrong TOML type, e.g. a quoted number or an unquoted word.
     WrongType = "wrong-type", Profile,
         Profile("[prometheus]\nreplicas = \"2\"\n");
+    /// A whole number is outside what its key can hold; the message gives the range.
+    NumberOutOfRange = "number-out-of-range", Profile,
+        Profile("[prometheus]\nreplicas = 99999999999999999999\n");
     /// A value has the right type but not an accepted form or value, e.g. a size in GB instead of Gi.
     InvalidValue = "invalid-value", Profile,
         Profile("[prometheus]\nstorage = \"50GB\"\n");

@@ -5,12 +5,13 @@
 
 use std::ops::Range;
 
+use schemars::{JsonSchema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 use crate::diag::{Code, Diagnostic, Failure, Location, did_you_mean};
-use crate::model::Problem;
+use crate::model::{Problem, Typed, schema_check};
 use crate::profile::{EXTENDS, Source};
 
 /// The merged profile, ready to be typed table by table.
@@ -83,14 +84,44 @@ impl<'a> Document<'a> {
             .map(|(k, _)| (k.get_ref().as_ref(), k.span()))
     }
 
-    /// Deserializes the top-level table `name` (an empty table when absent) into `T`.
-    pub fn section<T: DeserializeOwned>(&self, name: &str) -> Result<T, Diagnostic> {
-        let value = self
-            .root
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Spanned::new(0..0, DeValue::Table(DeTable::new())));
-        T::deserialize(ValueDeserializer::from(value)).map_err(|err| self.type_error(name, &err))
+    /// Deserializes the top-level table `name` (an empty table when absent) into `T`. When
+    /// that fails, the table is checked against `T`'s schema so that every problem in it is
+    /// reported, not only the first one deserializing met.
+    pub fn section<T: DeserializeOwned + JsonSchema>(&self, name: &str) -> Typed<T> {
+        let empty = Spanned::new(0..0, DeValue::Table(DeTable::new()));
+        let value = self.root.get(name).unwrap_or(&empty);
+        T::deserialize(ValueDeserializer::from(value.clone())).map_err(|err| {
+            let schema = SchemaGenerator::default()
+                .into_root_schema_for::<T>()
+                .to_value();
+            let found = schema_check::check(self, &schema, &schema, name, value);
+            if found.is_empty() {
+                // The schema cannot say everything deserializing checks.
+                vec![self.type_error(name, &err)]
+            } else {
+                found
+            }
+        })
+    }
+
+    /// Every problem of every table against the profile schema (`schema::profile_schema`),
+    /// whether or not the table deserializes. The compiler checks only tables that fail;
+    /// tests use this to prove the check never refuses what deserializing accepts.
+    pub fn schema_problems(&self, schema: &serde_json::Value) -> Vec<Diagnostic> {
+        self.root
+            .iter()
+            .filter_map(|(name, value)| {
+                let table = schema["properties"].get(name.get_ref().as_ref() as &str)?;
+                Some(schema_check::check(
+                    self,
+                    schema,
+                    table,
+                    name.get_ref(),
+                    value,
+                ))
+            })
+            .flatten()
+            .collect()
     }
 
     fn type_error(&self, section: &str, err: &toml::de::Error) -> Diagnostic {
@@ -347,11 +378,24 @@ mod tests {
         ]);
         let doc = Document::parse(&srcs).unwrap();
         let err = crate::model::resolve_stack(&doc).unwrap_err();
-        let at = err.at.unwrap();
+        let at = err[0].at.clone().unwrap();
         assert_eq!(
             (at.file.as_str(), at.line, at.column),
             ("parent.toml", 2, 13)
         );
+    }
+
+    #[test]
+    fn the_schema_check_accepts_every_shipped_profile() {
+        use crate::profile::{PRESET_COST_OPTIMIZED, PRESET_DEV, PRESET_PRODUCTION};
+        let schema = crate::schema::profile_schema();
+        for child in [None, Some(PRESET_COST_OPTIMIZED), Some(PRESET_DEV)] {
+            let mut texts = vec![("production.toml", PRESET_PRODUCTION)];
+            texts.extend(child.map(|c| ("child.toml", c)));
+            let srcs = sources(&texts);
+            let doc = Document::parse(&srcs).unwrap();
+            assert_eq!(doc.schema_problems(&schema), [], "{child:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod document;
 pub mod endpoints;
+mod schema_check;
 pub mod units;
 
 use serde::Deserialize;
@@ -164,8 +165,11 @@ pub fn check_replicas(key: &str, replicas: i32, max: i32) -> Option<Problem> {
     })
 }
 
-/// Deserializes `[stack]`, reporting a problem as a diagnostic.
-pub fn resolve_stack(doc: &Document<'_>) -> Result<Stack, Diagnostic> {
+/// A profile table read into its type, or every problem that prevents it.
+pub type Typed<T> = Result<T, Vec<Diagnostic>>;
+
+/// Deserializes `[stack]`, reporting every problem in it.
+pub fn resolve_stack(doc: &Document<'_>) -> Typed<Stack> {
     doc.section::<Stack>("stack")
 }
 
@@ -186,7 +190,7 @@ mod tests {
     fn unknown_key_names_its_path_and_suggests_the_right_one() {
         let src = source("[stack]\nnamespace = \"monitoring\"\nnamspace = \"x\"\n");
         let doc = Document::parse(&src).unwrap();
-        let err = resolve_stack(&doc).unwrap_err();
+        let [err] = resolve_stack(&doc).unwrap_err().try_into().unwrap();
         assert_eq!(err.code, Code::UnknownKey);
         assert_eq!(err.key.as_deref(), Some("stack.namspace"));
         assert_eq!(err.help.as_deref(), Some("did you mean `namespace`?"));
@@ -206,7 +210,7 @@ mod tests {
     fn bad_value_is_located_at_the_value() {
         let src = source("[stack]\nnamespace = \"Monitoring\"\n");
         let doc = Document::parse(&src).unwrap();
-        let err = resolve_stack(&doc).unwrap_err();
+        let [err] = resolve_stack(&doc).unwrap_err().try_into().unwrap();
         assert_eq!(err.key.as_deref(), Some("stack.namespace"));
         assert!(
             err.message.contains("not a valid Kubernetes name"),
@@ -214,6 +218,28 @@ mod tests {
             err.message
         );
         assert_eq!(err.at.unwrap().column, 13);
+    }
+
+    #[test]
+    fn every_problem_of_one_table_is_reported() {
+        let src = source(
+            "[stack]\nnamspace = \"x\"\nname = \"Bad Name\"\napp_namespaces = [\"ok\", 7]\nhttp_status_label = \"status code\"\n",
+        );
+        let doc = Document::parse(&src).unwrap();
+        let found: Vec<_> = resolve_stack(&doc)
+            .unwrap_err()
+            .into_iter()
+            .map(|d| (d.code, d.key.unwrap(), d.at.unwrap().line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Code::UnknownKey, "stack.namspace".to_string(), 2),
+                (Code::InvalidValue, "stack.name".to_string(), 3),
+                (Code::InvalidValue, "stack.app_namespaces".to_string(), 4),
+                (Code::InvalidValue, "stack.http_status_label".to_string(), 5),
+            ]
+        );
     }
 
     #[test]

@@ -5,10 +5,13 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Implements Deserialize (from a TOML string, or number where `from_number` allows) and
-/// Serialize (as the original text) for a type with `parse(&str) -> Result<Self, String>`.
+use crate::diag::Code;
+
+/// Implements Deserialize (from a TOML string, or number where `from_number` allows),
+/// Serialize (as the original text) and JsonSchema (a string of the named `format`, which the
+/// schema check looks up in `FORMATS`) for a type with `parse(&str) -> Result<Self, String>`.
 macro_rules! string_value {
-    ($ty:ty, $expecting:literal) => {
+    ($ty:ty, $format:literal, $expecting:literal) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
@@ -37,7 +40,11 @@ macro_rules! string_value {
                 stringify!($ty).into()
             }
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({ "type": "string", "description": $expecting })
+                schemars::json_schema!({
+                    "type": "string",
+                    "format": $format,
+                    "description": $expecting
+                })
             }
         }
         impl fmt::Display for $ty {
@@ -108,6 +115,7 @@ impl Quantity {
 
 string_value!(
     Quantity,
+    "quantity",
     "a Kubernetes quantity such as \"250m\", \"512Mi\" or \"50Gi\""
 );
 
@@ -236,7 +244,11 @@ impl Ord for Duration {
     }
 }
 
-string_value!(Duration, "a duration such as \"15s\", \"5m\" or \"15d\"");
+string_value!(
+    Duration,
+    "duration",
+    "a duration such as \"15s\", \"5m\" or \"15d\""
+);
 
 /// A container image pinned to a tag or digest; `latest` and untagged images are refused so a
 /// render today and a render next month deploy the same program.
@@ -277,6 +289,7 @@ impl Image {
 
 string_value!(
     Image,
+    "image",
     "an image reference with a pinned tag, e.g. \"quay.io/prometheus/prometheus:v3.14.0\""
 );
 
@@ -313,7 +326,11 @@ impl DnsLabel {
     }
 }
 
-string_value!(DnsLabel, "a lowercase DNS label such as \"monitoring\"");
+string_value!(
+    DnsLabel,
+    "dns-label",
+    "a lowercase DNS label such as \"monitoring\""
+);
 
 fn suggest_label(s: &str) -> String {
     let cleaned: String = s
@@ -358,12 +375,30 @@ impl HostName {
     }
 }
 
-string_value!(HostName, "a host name such as \"grafana.example.com\"");
+string_value!(
+    HostName,
+    "host-name",
+    "a host name such as \"grafana.example.com\""
+);
 
 /// A Prometheus label name, checked when the profile is read because it is written into PromQL.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct LabelName(String);
+
+impl schemars::JsonSchema for LabelName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LabelName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "label-name",
+            "description": "A Prometheus label name: letters, digits and '_', not starting with a digit."
+        })
+    }
+}
 
 impl TryFrom<String> for LabelName {
     type Error = String;
@@ -392,6 +427,67 @@ impl LabelName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A TOML value a format is read from.
+#[derive(Debug, Clone, Copy)]
+pub enum Scalar<'a> {
+    Str(&'a str),
+    Int(i64),
+}
+
+/// Why a value of a format was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: Code,
+    pub message: String,
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal {
+            code: Code::InvalidValue,
+            message,
+        }
+    }
+}
+
+type FormatCheck = fn(Scalar<'_>) -> Result<(), Refusal>;
+
+/// Reads a scalar the way a type's Deserialize does: strings through `parse`, integers
+/// through `from_number`, anything else is the wrong type (`None`).
+macro_rules! format_check {
+    ($ty:ty) => {
+        |value| match value {
+            Scalar::Str(s) => <$ty>::parse(s).map(drop).map_err(Refusal::from),
+            Scalar::Int(n) => <$ty>::from_number(n).map(drop).map_err(Refusal::from),
+        }
+    };
+}
+
+/// Every `format` the profile schema uses, with the check its type's Deserialize makes, so the
+/// schema check reports each bad value of a table with the message reading it would give.
+const FORMATS: &[(&str, FormatCheck)] = &[
+    ("quantity", format_check!(Quantity)),
+    ("duration", format_check!(Duration)),
+    ("image", format_check!(Image)),
+    ("dns-label", format_check!(DnsLabel)),
+    ("host-name", format_check!(HostName)),
+    ("label-name", |value| match value {
+        Scalar::Str(s) => LabelName::try_from(s.to_string())
+            .map(drop)
+            .map_err(Refusal::from),
+        Scalar::Int(_) => Err(Refusal::from("a label name is a string".to_string())),
+    }),
+];
+
+/// Checks `value` against the schema format `format`; `None` for a format monstack does not
+/// define (such as schemars' `int32`).
+pub fn check_format(format: &str, value: Scalar<'_>) -> Option<Result<(), Refusal>> {
+    FORMATS
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, check)| check(value))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ fn settings(toml: &str) -> Result<KubeStateMetrics, crate::diag::Diagnostic> {
     }];
     let doc = Document::parse(&src).map_err(|f| f.diagnostics[0].clone())?;
     doc.section::<KubeStateMetrics>(KEY)
+        .map_err(|mut found| found.remove(0))
 }
 
 fn valid(toml: &str) -> KubeStateMetrics {
