@@ -139,7 +139,8 @@ type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);
 
 /// Types every table of the profile, collecting all problems rather than the first.
 fn resolve(doc: &Document<'_>) -> ResolvedProfile {
-    let mut diagnostics = unknown_tables(doc);
+    let mut diagnostics = doc.warnings().to_vec();
+    diagnostics.extend(unknown_tables(doc));
     let stack = model::resolve_stack(doc)
         .map_err(|d| diagnostics.extend(d))
         .ok();

@@ -80,15 +80,7 @@ pub fn load(path: Option<&Path>) -> Result<Source, Diagnostic> {
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(err) => {
-            return problem(
-                format!(
-                    "profile {name} is not UTF-8 text (invalid byte at offset {})",
-                    err.utf8_error().valid_up_to()
-                ),
-                "TOML files must be UTF-8; re-save the file as UTF-8",
-            );
-        }
+        Err(err) => return Err(not_utf8(&name, err.as_bytes(), err.utf8_error())),
     };
     if text.trim().is_empty() {
         return problem(
@@ -97,6 +89,23 @@ pub fn load(path: Option<&Path>) -> Result<Source, Diagnostic> {
         );
     }
     Ok(Source { name, text })
+}
+
+/// A profile that is not UTF-8, located at its first bad byte: the text before it is valid,
+/// and the bad bytes show as the replacement character.
+fn not_utf8(name: &str, bytes: &[u8], err: std::str::Utf8Error) -> Diagnostic {
+    let text = String::from_utf8_lossy(bytes);
+    let offset = err.valid_up_to();
+    let at = Location::from_span(name, &text, offset..offset + '\u{FFFD}'.len_utf8());
+    Diagnostic::error(
+        Code::ProfileUnreadable,
+        format!(
+            "profile {name} is not UTF-8 text: line {}, column {} is not a UTF-8 character",
+            at.line, at.column
+        ),
+    )
+    .at(at)
+    .help("TOML files must be UTF-8; re-save the file as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`)")
 }
 
 /// Reads the profile at `path` (or the embedded default) and every profile it extends,

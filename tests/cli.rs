@@ -395,7 +395,7 @@ fn unusable_profile_files_are_clear_errors() {
     for (path, expected) in [
         (
             binary.as_path(),
-            "is not UTF-8 text (invalid byte at offset 1)",
+            "is not UTF-8 text: line 1, column 2 is not a UTF-8 character",
         ),
         (empty.as_path(), "is empty"),
         (dir.path(), "is a directory, not a profile"),

@@ -106,6 +106,9 @@ codes! {
     /// The profile file cannot be read: it does not exist, is a directory or is not UTF-8 text.
     ProfileUnreadable = "profile-unreadable", Profile,
         Command("monstack validate no-such-profile.toml");
+    /// The profile has only comments, so the built-in defaults are rendered (a warning).
+    ProfileSetsNothing = "profile-sets-nothing", Profile,
+        Profile("# my stack: to be written\n");
     /// The profile named by `extends` does not exist (the path is relative to the extending profile).
     ExtendsMissing = "extends-missing", Profile,
         Profile("extends = \"no-such-parent.toml\"\n");
@@ -115,6 +118,9 @@ codes! {
     /// The profile is not valid TOML.
     TomlSyntax = "toml-syntax", Profile,
         Profile("[prometheus]\nreplicas = \n");
+    /// A key or table is defined twice in one file.
+    DuplicateKey = "duplicate-key", Profile,
+        Profile("[prometheus]\nreplicas = 2\nreplicas = 3\n");
     /// A `--set` argument is not of the form KEY=VALUE.
     BadOverride = "bad-override", Profile,
         Command("monstack validate --set prometheus.replicas");

@@ -11,6 +11,7 @@ use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 use crate::diag::{Code, Diagnostic, Failure, Location, did_you_mean};
+use crate::model::syntax::syntax_error;
 use crate::model::{Problem, Typed, schema_check};
 use crate::profile::{EXTENDS, Source};
 
@@ -20,6 +21,8 @@ pub struct Document<'a> {
     /// Where each source's spans start in the shared span space.
     bases: Vec<usize>,
     root: DeTable<'a>,
+    /// Findings about the profile files themselves (a file that sets nothing).
+    warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Document<'a> {
@@ -32,10 +35,13 @@ impl<'a> Document<'a> {
             next += s.text.len() + 1;
         }
         let mut root = DeTable::new();
-        let mut diagnostics = Vec::new();
+        let (mut diagnostics, mut warnings) = (Vec::new(), Vec::new());
         for (source, &base) in sources.iter().zip(&bases) {
             match DeTable::parse(&source.text) {
                 Ok(table) => {
+                    if table.get_ref().is_empty() && !source.is_override() {
+                        warnings.push(sets_nothing(source));
+                    }
                     let mut table = shift_table(table.into_inner(), base);
                     table.remove(EXTENDS);
                     merge(&mut root, table);
@@ -48,10 +54,16 @@ impl<'a> Document<'a> {
                 sources,
                 bases,
                 root,
+                warnings,
             })
         } else {
             Err(Failure { diagnostics })
         }
+    }
+
+    /// Warnings about the profile files themselves, such as a file that sets nothing.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// The position of a span of the shared span space.
@@ -192,19 +204,18 @@ impl<'a> Document<'a> {
     }
 }
 
-fn syntax_error(source: &Source, err: &toml::de::Error) -> Diagnostic {
-    let span = err.span().unwrap_or(0..0);
-    let help = if source.is_override() {
-        "write --set KEY=VALUE with a dotted key and a TOML value, e.g. --set prometheus.replicas=1"
-    } else {
-        "fix the TOML syntax at the marked position (strings need quotes, tables are [name])"
-    };
-    Diagnostic::error(
-        Code::TomlSyntax,
-        format!("the profile is not valid TOML: {}", err.message().trim()),
+/// A profile of comments only is valid TOML and renders the built-in defaults, which is
+/// rarely what its author meant.
+fn sets_nothing(source: &Source) -> Diagnostic {
+    Diagnostic::warning(
+        Code::ProfileSetsNothing,
+        format!(
+            "{} sets nothing (it has only comments), so the built-in defaults are rendered",
+            source.name
+        ),
     )
-    .at(Location::from_span(&source.name, &source.text, span))
-    .help(help)
+    .at(Location::from_span(&source.name, &source.text, 0..0))
+    .help("set what differs from the defaults, e.g. [stack] name = \"my-stack\", or `extends` a shipped profile")
 }
 
 /// Moves every span of a parsed source by `base`.

@@ -5,6 +5,7 @@
 mod document;
 pub mod endpoints;
 mod schema_check;
+mod syntax;
 pub mod units;
 
 use serde::Deserialize;
