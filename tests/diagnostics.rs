@@ -72,3 +72,21 @@ fn both_mistakes_of_one_table_are_reported_as_the_readme_shows() {
     let keys: Vec<_> = failure.errors().map(|d| d.key.clone().unwrap()).collect();
     assert_eq!(keys, ["prometheus.storage", "prometheus.scrape_intervall"]);
 }
+
+#[test]
+fn a_size_without_unit_from_set_is_refused_at_its_value() {
+    let failure = pipeline::compile_path(None, &["prometheus.storage=50".to_string()])
+        .unwrap()
+        .unwrap_err();
+    let [d] = failure.diagnostics.as_slice() else {
+        panic!("{failure}")
+    };
+    assert_eq!(d.code, monstack::diag::Code::SizeWithoutUnit);
+    assert_eq!(d.key.as_deref(), Some("prometheus.storage"));
+    let at = d.at.as_ref().unwrap();
+    assert_eq!(
+        (at.file.as_str(), at.column),
+        ("--set prometheus.storage=50", 22)
+    );
+    assert!(d.help.as_deref().unwrap().contains("\"50Gi\""), "{d}");
+}

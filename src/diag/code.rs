@@ -136,6 +136,12 @@ codes! {
     /// A whole number is outside what its key can hold; the message gives the range.
     NumberOutOfRange = "number-out-of-range", Profile,
         Profile("[prometheus]\nreplicas = 99999999999999999999\n");
+    /// A memory or storage size is a bare number, which Kubernetes reads as bytes.
+    SizeWithoutUnit = "size-without-unit", Profile,
+        Profile("[prometheus]\nstorage = 50\n");
+    /// A volume is smaller than the 1Gi that cloud block storage provisions at least.
+    VolumeTooSmall = "volume-too-small", Profile,
+        Profile("[alertmanager]\nstorage = \"50Ki\"\n");
     /// A value has the right type but not an accepted form or value, e.g. a size in GB instead of Gi.
     InvalidValue = "invalid-value", Profile,
         Profile("[prometheus]\nstorage = \"50GB\"\n");
@@ -179,9 +185,6 @@ codes! {
     /// An entry of the label allowlist is not a Kubernetes label key.
     InvalidLabelKey = "invalid-label-key", Settings,
         Profile("[kube_state_metrics.metric_labels_allowlist]\npods = [\"app name\"]\n");
-    /// A volume size is zero.
-    StorageEmpty = "storage-empty", Settings,
-        Profile("[alertmanager]\nstorage = \"0\"\n");
     /// A name used as a Prometheus label name is not one.
     InvalidLabelName = "invalid-label-name", Settings,
         Profile("[alertmanager]\ngroup_by = [\"alert name\"]\n");

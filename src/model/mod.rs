@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic};
 pub use document::Document;
-pub use units::{DnsLabel, Duration, HostName, Image, LabelName, Quantity};
+pub use units::{ByteSize, DnsLabel, Duration, HostName, Image, LabelName, Quantity, VolumeSize};
 
 /// Settings shared by every component: the `[stack]` table.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -74,7 +74,7 @@ where
 #[serde(deny_unknown_fields)]
 pub struct CpuMemory {
     pub cpu: Quantity,
-    pub memory: Quantity,
+    pub memory: ByteSize,
 }
 
 /// Requests and limits for one container. Both are required: every pod gets both.
@@ -88,15 +88,16 @@ pub struct Resources {
 impl Resources {
     /// Builds resources from literal quantities (component defaults).
     pub fn new(requests: (&str, &str), limits: (&str, &str)) -> Self {
-        let q = |s: &str| Quantity::parse(s).expect("invariant: default quantities are valid");
+        let cpu = |s: &str| Quantity::parse(s).expect("invariant: default quantities are valid");
+        let memory = |s: &str| ByteSize::parse(s).expect("invariant: default sizes are valid");
         Resources {
             requests: CpuMemory {
-                cpu: q(requests.0),
-                memory: q(requests.1),
+                cpu: cpu(requests.0),
+                memory: memory(requests.1),
             },
             limits: CpuMemory {
-                cpu: q(limits.0),
-                memory: q(limits.1),
+                cpu: cpu(limits.0),
+                memory: memory(limits.1),
             },
         }
     }
@@ -106,7 +107,7 @@ impl Resources {
         let mut problems = Vec::new();
         for (what, req, lim) in [
             ("cpu", &self.requests.cpu, &self.limits.cpu),
-            ("memory", &self.requests.memory, &self.limits.memory),
+            ("memory", &*self.requests.memory, &*self.limits.memory),
         ] {
             if req.value() > lim.value() {
                 problems.push(Problem::error(

@@ -61,11 +61,11 @@ impl Walk<'_, '_> {
             && let Some(result) = check_format(format, scalar)
         {
             if let Err(refusal) = result {
-                self.report(
-                    value.span(),
-                    key,
-                    Diagnostic::error(refusal.code, refusal.message),
-                );
+                let mut d = Diagnostic::error(refusal.code, refusal.message);
+                if let Some(help) = refusal.help {
+                    d = d.help(help);
+                }
+                self.report(value.span(), key, d);
             }
             return;
         }

@@ -21,10 +21,10 @@ macro_rules! string_value {
                         f.write_str($expecting)
                     }
                     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$ty, E> {
-                        <$ty>::parse(s).map_err(E::custom)
+                        <$ty>::parse(s).map_err(|e| E::custom(Refusal::from(e).message))
                     }
                     fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<$ty, E> {
-                        <$ty>::from_number(n).map_err(E::custom)
+                        <$ty>::from_number(n).map_err(|e| E::custom(Refusal::from(e).message))
                     }
                 }
                 d.deserialize_any(V)
@@ -117,6 +117,127 @@ string_value!(
     Quantity,
     "quantity",
     "a Kubernetes quantity such as \"250m\", \"512Mi\" or \"50Gi\""
+);
+
+/// Byte units of Kubernetes quantities, decimal and binary.
+const BYTE_UNITS: &[&str] = &[
+    "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+];
+
+/// An amount of bytes (memory, a volume, a retention size) as a Kubernetes quantity with a
+/// unit. A bare number is refused: Kubernetes reads `50` as 50 bytes, which is never what a
+/// profile means (and made Prometheus' size limit 0MB, which means "no limit").
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByteSize(Quantity);
+
+impl ByteSize {
+    pub fn parse(s: &str) -> Result<Self, Refusal> {
+        let quantity = Quantity::parse(s)?;
+        let (number, unit) = split_number(s);
+        if unit.is_empty() {
+            return Err(without_unit(number, "Mi"));
+        }
+        if unit == "m" {
+            return Err(Refusal {
+                code: Code::SizeWithoutUnit,
+                message: format!(
+                    "`{s}` is thousandths of a byte: `m` means milli, not mega or mebi"
+                ),
+                help: Some(format!("write mebibytes as Mi, e.g. \"{number}Mi\"")),
+            });
+        }
+        debug_assert!(BYTE_UNITS.contains(&unit));
+        Ok(ByteSize(quantity))
+    }
+
+    fn from_number(n: i64) -> Result<Self, Refusal> {
+        Err(without_unit(&n.to_string(), "Mi"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// The size of a persistent volume: a `ByteSize` of at least `VolumeSize::MIN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeSize(ByteSize);
+
+impl VolumeSize {
+    /// Cloud block storage (DigitalOcean, EBS, Persistent Disk, Azure Disk) provisions at
+    /// least 1 GiB, so a smaller request buys nothing and usually means a wrong unit.
+    pub const MIN: &str = "1Gi";
+
+    pub fn parse(s: &str) -> Result<Self, Refusal> {
+        let size = ByteSize::parse(s).map_err(|r| match r.code {
+            Code::SizeWithoutUnit if split_number(s).1.is_empty() => {
+                without_unit(split_number(s).0, "Gi")
+            }
+            _ => r,
+        })?;
+        let min = Quantity::parse(Self::MIN).expect("invariant: MIN is a quantity");
+        if size.value() < min.value() {
+            return Err(Refusal {
+                code: Code::VolumeTooSmall,
+                message: format!(
+                    "a volume of `{s}` is below the {} minimum: cloud block storage provisions at least {}, and the data needs room",
+                    Self::MIN,
+                    Self::MIN
+                ),
+                help: Some(format!(
+                    "request at least \"{}\" (sizes are Ki, Mi, Gi, Ti)",
+                    Self::MIN
+                )),
+            });
+        }
+        Ok(VolumeSize(size))
+    }
+
+    fn from_number(n: i64) -> Result<Self, Refusal> {
+        Err(without_unit(&n.to_string(), "Gi"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A bare number where a size with a unit belongs; `unit` is the likely one for the key.
+fn without_unit(number: &str, unit: &str) -> Refusal {
+    Refusal {
+        code: Code::SizeWithoutUnit,
+        message: format!("`{number}` has no unit, so Kubernetes would read it as {number} bytes"),
+        help: Some(format!(
+            "write the size as a string with a unit, e.g. \"{number}{unit}\" (units are Ki, Mi, Gi, Ti)"
+        )),
+    }
+}
+
+impl std::ops::Deref for ByteSize {
+    type Target = Quantity;
+
+    fn deref(&self) -> &Quantity {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for VolumeSize {
+    type Target = Quantity;
+
+    fn deref(&self) -> &Quantity {
+        &self.0
+    }
+}
+
+string_value!(
+    ByteSize,
+    "byte-size",
+    "an amount of bytes with a unit, such as \"512Mi\" or \"2Gi\""
+);
+string_value!(
+    VolumeSize,
+    "volume-size",
+    "a volume size of at least 1Gi, such as \"10Gi\""
 );
 
 fn split_number(s: &str) -> (&str, &str) {
@@ -441,6 +562,7 @@ pub enum Scalar<'a> {
 pub struct Refusal {
     pub code: Code,
     pub message: String,
+    pub help: Option<String>,
 }
 
 impl From<String> for Refusal {
@@ -448,6 +570,7 @@ impl From<String> for Refusal {
         Refusal {
             code: Code::InvalidValue,
             message,
+            help: None,
         }
     }
 }
@@ -469,6 +592,8 @@ macro_rules! format_check {
 /// schema check reports each bad value of a table with the message reading it would give.
 const FORMATS: &[(&str, FormatCheck)] = &[
     ("quantity", format_check!(Quantity)),
+    ("byte-size", format_check!(ByteSize)),
+    ("volume-size", format_check!(VolumeSize)),
     ("duration", format_check!(Duration)),
     ("image", format_check!(Image)),
     ("dns-label", format_check!(DnsLabel)),
@@ -510,6 +635,38 @@ mod tests {
         assert!(err.contains("did you mean `50Gi`?"), "{err}");
         assert!(Quantity::parse("lots").is_err());
         assert!(Quantity::parse("-1").is_err());
+    }
+
+    #[test]
+    fn sizes_need_a_byte_unit_and_volumes_a_minimum() {
+        assert_eq!(
+            ByteSize::parse("512Mi").unwrap().value(),
+            512.0 * 1024.0 * 1024.0
+        );
+        assert!(ByteSize::parse("1G").is_ok());
+        for bare in ["50", "0", "2000m"] {
+            let refusal = ByteSize::parse(bare).unwrap_err();
+            assert_eq!(refusal.code, Code::SizeWithoutUnit, "{bare}");
+        }
+        assert_eq!(
+            ByteSize::from_number(50).unwrap_err().code,
+            Code::SizeWithoutUnit
+        );
+        assert!(
+            ByteSize::parse("50GB")
+                .unwrap_err()
+                .message
+                .contains("50Gi")
+        );
+
+        assert!(VolumeSize::parse("1Gi").is_ok());
+        let small = VolumeSize::parse("1023Mi").unwrap_err();
+        assert_eq!(small.code, Code::VolumeTooSmall);
+        let bare = VolumeSize::parse("50").unwrap_err();
+        assert_eq!(
+            bare.help.as_deref().map(|h| h.contains("\"50Gi\"")),
+            Some(true)
+        );
     }
 
     #[test]

@@ -52,7 +52,6 @@ impl Component for Alertmanager {
             self.reloader_resources
                 .check("alertmanager.reloader_resources"),
         );
-        problems.extend(self.storage_problem());
         problems.extend(self.group_by_problem());
         problems.extend(self.interval_problems());
         problems.extend(self.unconfigured_route_problems());

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::SECRETS_DIR;
-use crate::model::{DnsLabel, Duration, Image, Problem, Quantity, Resources};
+use crate::model::{DnsLabel, Duration, Image, Problem, Resources, VolumeSize};
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -25,7 +25,7 @@ pub struct Alertmanager {
     /// Requests and limits of the config-reloader sidecar.
     pub reloader_resources: Resources,
     /// Volume per replica for silences and the notification log.
-    pub storage: Quantity,
+    pub storage: VolumeSize,
     /// How long silences and the notification log are kept (`--data.retention`).
     pub retention: Duration,
     /// Labels that put alerts into one notification (`["..."]` groups by every label).
@@ -55,7 +55,7 @@ impl Default for Alertmanager {
             reloader_image: image("quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1"),
             resources: Resources::new(("50m", "128Mi"), ("200m", "256Mi")),
             reloader_resources: Resources::new(("10m", "32Mi"), ("50m", "64Mi")),
-            storage: Quantity::parse("1Gi").expect("invariant: default quantities parse"),
+            storage: VolumeSize::parse("1Gi").expect("invariant: default quantities parse"),
             retention: duration("120h"),
             group_by: vec!["alertname".into(), "namespace".into()],
             group_wait: duration("30s"),
@@ -210,17 +210,6 @@ impl Routes {
 
 // Checks: each returns the problems of one rule, keyed by the profile path at fault.
 impl Alertmanager {
-    pub(super) fn storage_problem(&self) -> Option<Problem> {
-        (self.storage.value() <= 0.0).then(|| {
-            Problem::error(
-                "alertmanager.storage",
-                Code::StorageEmpty,
-                "alertmanager.storage must be larger than zero",
-                "set a size such as \"1Gi\"; silences and the notification log live there",
-            )
-        })
-    }
-
     pub(super) fn group_by_problem(&self) -> Option<Problem> {
         let everything = self.group_by.len() == 1 && self.group_by[0] == "...";
         let bad = self.group_by.iter().find(|l| !is_label_name(l));

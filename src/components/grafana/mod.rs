@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{Component, Context};
 use crate::k8s::Object;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
-use crate::model::{DnsLabel, Duration, HostName, Image, Problem, Quantity, Resources, Stack};
+use crate::model::{DnsLabel, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize};
 
 pub use oauth::OAuth;
 
@@ -43,7 +43,7 @@ pub struct Grafana {
     /// Requests and limits of the Grafana container.
     pub resources: Resources,
     /// Volume for Grafana's database (users, sessions, dashboards saved from the UI) and plugins.
-    pub storage: Quantity,
+    pub storage: VolumeSize,
     /// Public host name (e.g. `grafana.example.com`): Grafana's root URL becomes
     /// `https://<host>/`, which links and OAuth redirects use. "" unsets it.
     #[serde(deserialize_with = "crate::model::empty_as_none")]
@@ -107,7 +107,7 @@ impl Default for Grafana {
             image: Image::parse("docker.io/grafana/grafana:12.4.5")
                 .expect("invariant: valid default"),
             resources: Resources::new(("100m", "256Mi"), ("500m", "512Mi")),
-            storage: Quantity::parse("10Gi").expect("invariant: valid default"),
+            storage: VolumeSize::parse("10Gi").expect("invariant: valid default"),
             host: None,
             admin: AdminSecret::default(),
             secret_key: None,
@@ -162,14 +162,6 @@ impl Component for Grafana {
 
     fn check(&self, _stack: &Stack) -> Vec<Problem> {
         let mut problems = self.resources.check("grafana.resources");
-        if self.storage.value() <= 0.0 {
-            problems.push(Problem::error(
-                "grafana.storage",
-                Code::StorageEmpty,
-                "grafana.storage must be larger than zero",
-                "set a size such as \"10Gi\"; Grafana's database and plugins live there",
-            ));
-        }
         let keys = [
             ("grafana.admin.user_key", self.admin.user_key.as_str()),
             (

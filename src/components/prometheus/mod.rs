@@ -21,7 +21,7 @@ use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
 use crate::model::{
-    Duration, HostName, Image, Problem, Quantity, Resources, Stack, check_replicas,
+    ByteSize, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize, check_replicas,
 };
 
 const NAME: &str = "prometheus";
@@ -52,7 +52,7 @@ pub struct Prometheus {
     /// that warns when `retention.time` cannot fit on the volume.
     pub expected_series: u64,
     /// Size of each replica's TSDB volume.
-    pub storage: Quantity,
+    pub storage: VolumeSize,
     pub resources: Resources,
     pub query: Query,
     /// Public host name (e.g. `prometheus.example.com`); sets `--web.external-url` so alert
@@ -71,7 +71,7 @@ pub struct Retention {
     pub time: Duration,
     /// Delete the oldest blocks beyond this size (a Kubernetes quantity such as `42Gi`).
     /// Default: 85% of `storage`, so a full volume never crash-loops the pod.
-    pub size: Option<Quantity>,
+    pub size: Option<ByteSize>,
 }
 
 /// Query limits (the seed's `max_concurrency` and `timeout`).
@@ -96,7 +96,7 @@ impl Default for Prometheus {
             evaluation_interval: d("15s"),
             retention: Retention::default(),
             expected_series: 100_000,
-            storage: Quantity::parse("50Gi").expect("invariant: valid default"),
+            storage: VolumeSize::parse("50Gi").expect("invariant: valid default"),
             resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
             query: Query::default(),
             host: None,
