@@ -34,6 +34,15 @@ impl Source {
         }
     }
 
+    /// The name to show in a diagnostic about a value that may be a credential: a `--set`
+    /// source is named after its whole argument, value included, so the value is masked.
+    pub fn hidden_name(&self) -> String {
+        match self.name.split_once('=') {
+            Some((key, _)) if self.is_override() => format!("{key}=***"),
+            _ => self.name.clone(),
+        }
+    }
+
     /// Whether this source is a `--set` override rather than a file.
     pub fn is_override(&self) -> bool {
         self.name.starts_with(OVERRIDE_PREFIX)

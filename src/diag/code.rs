@@ -142,6 +142,12 @@ codes! {
     /// A volume is smaller than the 1Gi that cloud block storage provisions at least.
     VolumeTooSmall = "volume-too-small", Profile,
         Profile("[alertmanager]\nstorage = \"50Ki\"\n");
+    /// A credential or URL is written where the name of a Secret or of a key in one belongs; it is never shown.
+    SecretValueInProfile = "secret-value-in-profile", Profile,
+        Profile("[alertmanager.receivers]\nslack = { secret = \"https://hooks.slack.com/services/T000/B000/XXXX\", key = \"webhook-url\" }\n");
+    /// A Secret key is not a valid key of a Kubernetes Secret (the value is not shown).
+    InvalidSecretKey = "invalid-secret-key", Profile,
+        Profile("[grafana.admin]\npassword_key = \"..password\"\n");
     /// A value has the right type but not an accepted form or value, e.g. a size in GB instead of Gi.
     InvalidValue = "invalid-value", Profile,
         Profile("[prometheus]\nstorage = \"50GB\"\n");
@@ -203,9 +209,6 @@ codes! {
     /// A receiver is configured but no route sends to it (a warning).
     ReceiverUnused = "receiver-unused", Settings,
         Profile("[alertmanager.receivers]\nwebhook = { secret = \"alertmanager-webhook\", key = \"url\" }\n");
-    /// A Secret key is not a valid key of a Kubernetes Secret.
-    InvalidSecretKey = "invalid-secret-key", Settings,
-        Profile("[grafana.admin]\npassword_key = \"../password\"\n");
     /// A duration is not in the form Grafana's time picker reads (one number, one unit).
     InvalidGrafanaDuration = "invalid-grafana-duration", Settings,
         Profile("[grafana.dashboards]\nrefresh = \"1m30s\"\n");

@@ -89,6 +89,26 @@ impl<'a> Document<'a> {
             .map_or("", |s| s.name.as_str())
     }
 
+    /// The position of a value that may be a credential: the value is masked in the quoted
+    /// line, and in the name of a `--set` source, which repeats it.
+    pub fn hidden_location(&self, span: Range<usize>) -> Location {
+        let i = self
+            .bases
+            .partition_point(|&b| b <= span.start)
+            .saturating_sub(1);
+        let (source, base) = (&self.sources[i], self.bases[i]);
+        let start = (span.start - base).min(source.text.len());
+        let end = span
+            .end
+            .saturating_sub(base)
+            .clamp(start, source.text.len());
+        let (Some(before), Some(after)) = (source.text.get(..start), source.text.get(end..)) else {
+            return Location::from_span(&source.hidden_name(), "", 0..0);
+        };
+        let masked = format!("{before}{HIDDEN}{after}");
+        Location::from_span(&source.hidden_name(), &masked, start..start + HIDDEN.len())
+    }
+
     /// Top-level table names with their spans.
     pub fn tables(&self) -> impl Iterator<Item = (&str, Range<usize>)> {
         self.root
@@ -203,6 +223,9 @@ impl<'a> Document<'a> {
         }
     }
 }
+
+/// What a diagnostic shows instead of a value that may be a credential.
+const HIDDEN: &str = "\"***\"";
 
 /// A profile of comments only is valid TOML and renders the built-in defaults, which is
 /// rarely what its author meant.

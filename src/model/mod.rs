@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic};
 pub use document::Document;
-pub use units::{ByteSize, DnsLabel, Duration, HostName, Image, LabelName, Quantity, VolumeSize};
+pub use units::{
+    ByteSize, DnsLabel, Duration, HostName, Image, LabelName, Quantity, SecretKeyName, SecretName,
+    VolumeSize,
+};
 
 /// Settings shared by every component: the `[stack]` table.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

@@ -65,7 +65,12 @@ impl Walk<'_, '_> {
                 if let Some(help) = refusal.help {
                     d = d.help(help);
                 }
-                self.report(value.span(), key, d);
+                if refusal.hidden {
+                    let at = self.doc.hidden_location(value.span());
+                    self.found.push((value.span(), d.key(key).at(at)));
+                } else {
+                    self.report(value.span(), key, d);
+                }
             }
             return;
         }

@@ -144,6 +144,7 @@ impl ByteSize {
                     "`{s}` is thousandths of a byte: `m` means milli, not mega or mebi"
                 ),
                 help: Some(format!("write mebibytes as Mi, e.g. \"{number}Mi\"")),
+                hidden: false,
             });
         }
         debug_assert!(BYTE_UNITS.contains(&unit));
@@ -188,6 +189,7 @@ impl VolumeSize {
                     "request at least \"{}\" (sizes are Ki, Mi, Gi, Ti)",
                     Self::MIN
                 )),
+                hidden: false,
             });
         }
         Ok(VolumeSize(size))
@@ -210,6 +212,7 @@ fn without_unit(number: &str, unit: &str) -> Refusal {
         help: Some(format!(
             "write the size as a string with a unit, e.g. \"{number}{unit}\" (units are Ki, Mi, Gi, Ti)"
         )),
+        hidden: false,
     }
 }
 
@@ -467,6 +470,153 @@ fn suggest_label(s: &str) -> String {
     }
 }
 
+/// The name of a Secret the user creates (`alertmanager-slack`): a DNS label, and never a
+/// credential. A URL, a password or a token pasted here instead of a name is refused without
+/// being repeated, since following a suggestion built from it would write it into the
+/// manifests, and showing it would put it into logs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SecretName(DnsLabel);
+
+impl SecretName {
+    pub fn parse(s: &str) -> Result<Self, Refusal> {
+        if looks_like_credential(s) {
+            return Err(credential_refused(
+                "the name of a Secret",
+                "write the Secret's name here, e.g. \"alertmanager-slack\"",
+            ));
+        }
+        DnsLabel::parse(s).map(SecretName).map_err(|_| Refusal {
+            code: Code::InvalidValue,
+            message: "not a valid Secret name (the value is not shown, in case it is a credential)".into(),
+            help: Some(
+                "name the Secret with at most 63 lowercase letters, digits and '-', e.g. \"alertmanager-slack\""
+                    .into(),
+            ),
+            hidden: true,
+        })
+    }
+
+    fn from_number(_: i64) -> Result<Self, Refusal> {
+        Err(Refusal::from(
+            "a Secret name is a string, e.g. \"alertmanager-slack\"".to_string(),
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+string_value!(
+    SecretName,
+    "secret-name",
+    "the name of an existing Secret in the stack's namespace, such as \"alertmanager-slack\""
+);
+
+/// The name of a key inside a Secret (`webhook-url`), as `kubectl create secret` accepts it;
+/// refused without being repeated when it looks like the credential itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyName(String);
+
+impl SecretKeyName {
+    pub fn parse(s: &str) -> Result<Self, Refusal> {
+        if looks_like_credential(s) {
+            return Err(credential_refused(
+                "the name of a key in a Secret",
+                "write the key's name here, e.g. \"webhook-url\"",
+            ));
+        }
+        let valid = !s.is_empty()
+            && s.len() <= 253
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+            && s != "."
+            && !s.starts_with("..");
+        if !valid {
+            return Err(Refusal {
+                code: Code::InvalidSecretKey,
+                message: "not a valid Secret key (the value is not shown, in case it is a credential)".into(),
+                help: Some(
+                    "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"webhook-url\")"
+                        .into(),
+                ),
+                hidden: true,
+            });
+        }
+        Ok(SecretKeyName(s.to_string()))
+    }
+
+    fn from_number(_: i64) -> Result<Self, Refusal> {
+        Err(Refusal::from(
+            "a Secret key is a string, e.g. \"webhook-url\"".to_string(),
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SecretKeyName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value!(
+    SecretKeyName,
+    "secret-key",
+    "the name of a key in a Secret, such as \"webhook-url\""
+);
+
+/// Token prefixes of common services (Slack, GitHub, GitLab, OpenAI-style keys, AWS, JWTs).
+const TOKEN_PREFIXES: &[&str] = &[
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "github_pat_",
+    "glpat-",
+    "sk-",
+    "AKIA",
+    "eyJ",
+];
+
+/// Whether a value given as a name is more likely a credential or a URL: it has a scheme,
+/// whitespace or punctuation no name has, a known token prefix, or looks random (long, with
+/// letters and digits mixed, and no word separators or mixed case).
+fn looks_like_credential(s: &str) -> bool {
+    let punctuation = |c: char| "@:/+=?&%$!#*^~|\\<>{}[]'\"`,;()".contains(c);
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let letters = s.chars().filter(char::is_ascii_alphabetic).count();
+    let separated = s.contains(['-', '.', '_']);
+    let mixed_case =
+        s.chars().any(|c| c.is_ascii_lowercase()) && s.chars().any(|c| c.is_ascii_uppercase());
+    let random = s.len() >= 20 && digits >= 4 && letters >= 4 && (mixed_case || !separated);
+    s.contains("://")
+        || s.chars().any(|c| c.is_whitespace() || punctuation(c))
+        || TOKEN_PREFIXES.iter().any(|p| s.starts_with(p))
+        || random
+}
+
+fn credential_refused(what: &str, fix: &str) -> Refusal {
+    Refusal {
+        code: Code::SecretValueInProfile,
+        message: format!(
+            "this looks like a credential or a URL, but the key takes {what}; the value is not shown"
+        ),
+        help: Some(format!(
+            "put the value into a Secret in the stack's namespace (kubectl -n <namespace> create secret generic <name> --from-literal=<key>=...), then {fix}"
+        )),
+        hidden: true,
+    }
+}
+
 /// A DNS-1123 subdomain used as a host name (`grafana.example.com`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostName {
@@ -563,6 +713,8 @@ pub struct Refusal {
     pub code: Code,
     pub message: String,
     pub help: Option<String>,
+    /// The value may be a credential: the diagnostic must not show it.
+    pub hidden: bool,
 }
 
 impl From<String> for Refusal {
@@ -571,6 +723,7 @@ impl From<String> for Refusal {
             code: Code::InvalidValue,
             message,
             help: None,
+            hidden: false,
         }
     }
 }
@@ -598,6 +751,8 @@ const FORMATS: &[(&str, FormatCheck)] = &[
     ("image", format_check!(Image)),
     ("dns-label", format_check!(DnsLabel)),
     ("host-name", format_check!(HostName)),
+    ("secret-name", format_check!(SecretName)),
+    ("secret-key", format_check!(SecretKeyName)),
     ("label-name", |value| match value {
         Scalar::Str(s) => LabelName::try_from(s.to_string())
             .map(drop)
@@ -666,6 +821,46 @@ mod tests {
         assert_eq!(
             bare.help.as_deref().map(|h| h.contains("\"50Gi\"")),
             Some(true)
+        );
+    }
+
+    #[test]
+    fn secret_names_refuse_credentials_without_repeating_them() {
+        for name in [
+            "alertmanager-slack",
+            "grafana-admin",
+            "team-a-pagerduty-2024",
+        ] {
+            assert!(SecretName::parse(name).is_ok(), "{name}");
+        }
+        for key in ["webhook-url", "admin.password", "ROUTING_KEY"] {
+            assert!(SecretKeyName::parse(key).is_ok(), "{key}");
+        }
+        for pasted in [
+            "https://hooks.slack.com/services/T0000/B0000/XXXX",
+            "correct horse battery staple",
+            "xoxb-1234567890-abcdefghijkl",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "AbCdEfGh1234IjKlMnOp5678",
+            "p@ssw0rd!",
+        ] {
+            for refusal in [
+                SecretName::parse(pasted).unwrap_err(),
+                SecretKeyName::parse(pasted).unwrap_err(),
+            ] {
+                assert_eq!(refusal.code, Code::SecretValueInProfile, "{pasted}");
+                assert!(refusal.hidden);
+                let shown = format!("{} {:?}", refusal.message, refusal.help);
+                assert!(!shown.contains(pasted), "{shown}");
+            }
+        }
+        let bad_name = SecretName::parse("Alertmanager_Slack").unwrap_err();
+        assert_eq!((bad_name.code, bad_name.hidden), (Code::InvalidValue, true));
+        assert!(!bad_name.message.contains("Alertmanager_Slack"));
+        let bad_key = SecretKeyName::parse("..x").unwrap_err();
+        assert_eq!(
+            (bad_key.code, bad_key.hidden),
+            (Code::InvalidSecretKey, true)
         );
     }
 

@@ -56,7 +56,6 @@ impl Component for Alertmanager {
         problems.extend(self.interval_problems());
         problems.extend(self.unconfigured_route_problems());
         problems.extend(self.unused_receiver_problems());
-        problems.extend(self.secret_key_problems());
         problems
     }
 

@@ -15,7 +15,7 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
-use crate::model::{DnsLabel, Duration};
+use crate::model::{DnsLabel, Duration, SecretName};
 
 /// `--data.retention` is a Go duration, which has no `d`, `w` or `y`: write the largest unit
 /// that divides the value exactly.
@@ -172,7 +172,7 @@ impl Alertmanager {
     }
 
     /// The Secrets of the integrations some route uses (unused ones are warned about instead).
-    pub(super) fn mounted_secrets(&self) -> Vec<(Integration, &DnsLabel)> {
+    pub(super) fn mounted_secrets(&self) -> Vec<(Integration, &SecretName)> {
         self.routes
             .used()
             .into_iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::SECRETS_DIR;
-use crate::model::{DnsLabel, Duration, Image, Problem, Resources, VolumeSize};
+use crate::model::{Duration, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize};
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -88,9 +88,9 @@ pub struct SecretKey {
     #[serde(default = "enabled")]
     pub enabled: bool,
     /// Name of the Secret.
-    pub secret: DnsLabel,
+    pub secret: SecretName,
     /// Key inside the Secret.
-    pub key: String,
+    pub key: SecretKeyName,
 }
 
 fn enabled() -> bool {
@@ -105,9 +105,9 @@ pub struct Slack {
     #[serde(default = "enabled")]
     pub enabled: bool,
     /// Name of the Secret holding the webhook URL.
-    pub secret: DnsLabel,
+    pub secret: SecretName,
     /// Key inside the Secret.
-    pub key: String,
+    pub key: SecretKeyName,
     /// Channel to post to; unset uses the webhook's own channel.
     pub channel: Option<String>,
 }
@@ -163,7 +163,7 @@ impl Integration {
 
 impl Receivers {
     /// The Secret and key an integration reads, when it is configured.
-    pub(super) fn secret(&self, integration: Integration) -> Option<(&DnsLabel, &str)> {
+    pub(super) fn secret(&self, integration: Integration) -> Option<(&SecretName, &str)> {
         match integration {
             Integration::Pagerduty => self
                 .pagerduty
@@ -306,22 +306,6 @@ impl Alertmanager {
             })
             .collect()
     }
-
-    pub(super) fn secret_key_problems(&self) -> Vec<Problem> {
-        INTEGRATIONS
-            .into_iter()
-            .filter_map(|i| self.receivers.secret(i).map(|(_, key)| (i, key)))
-            .filter(|(_, key)| !is_secret_key(key))
-            .map(|(i, key)| {
-                Problem::error(
-                    format!("alertmanager.receivers.{}.key", i.name()),
-                    Code::InvalidSecretKey,
-                    format!("`{key}` is not a valid Secret key"),
-                    "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"routing-key\")",
-                )
-            })
-            .collect()
-    }
 }
 
 /// A Prometheus label name (the classic, pre-UTF-8 rule that every Alertmanager accepts).
@@ -331,14 +315,4 @@ fn is_label_name(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// A Secret data key as Kubernetes validates it; it also becomes a file name under the mount.
-fn is_secret_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        && s != "."
-        && !s.starts_with("..")
 }

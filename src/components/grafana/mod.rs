@@ -22,7 +22,9 @@ use serde::Deserialize;
 use super::{Component, Context};
 use crate::k8s::Object;
 use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
-use crate::model::{DnsLabel, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize};
+use crate::model::{
+    Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, Stack, VolumeSize,
+};
 
 pub use oauth::OAuth;
 
@@ -66,12 +68,12 @@ pub struct Grafana {
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSecret {
     /// Name of the Secret, in the stack's namespace.
-    pub secret: DnsLabel,
+    pub secret: SecretName,
     /// Key holding the user name.
-    pub user_key: String,
+    pub user_key: SecretKeyName,
     /// Key holding the password. Grafana reads it on its first start only: change the password
     /// of an existing installation with `grafana cli admin reset-admin-password`.
-    pub password_key: String,
+    pub password_key: SecretKeyName,
 }
 
 /// A key of an existing Secret in the stack's namespace.
@@ -79,9 +81,9 @@ pub struct AdminSecret {
 #[serde(deny_unknown_fields)]
 pub struct SecretKeyRef {
     /// Name of the Secret.
-    pub secret: DnsLabel,
+    pub secret: SecretName,
     /// Key inside the Secret.
-    pub key: String,
+    pub key: SecretKeyName,
 }
 
 /// `[grafana.dashboards]`: how the provisioned dashboards behave.
@@ -118,12 +120,16 @@ impl Default for Grafana {
     }
 }
 
+fn key(name: &str) -> SecretKeyName {
+    SecretKeyName::parse(name).expect("invariant: valid default")
+}
+
 impl Default for AdminSecret {
     fn default() -> Self {
         AdminSecret {
-            secret: DnsLabel::parse("grafana-admin").expect("invariant: valid default"),
-            user_key: "admin-user".into(),
-            password_key: "admin-password".into(),
+            secret: SecretName::parse("grafana-admin").expect("invariant: valid default"),
+            user_key: key("admin-user"),
+            password_key: key("admin-password"),
         }
     }
 }
@@ -162,22 +168,6 @@ impl Component for Grafana {
 
     fn check(&self, _stack: &Stack) -> Vec<Problem> {
         let mut problems = self.resources.check("grafana.resources");
-        let keys = [
-            ("grafana.admin.user_key", self.admin.user_key.as_str()),
-            (
-                "grafana.admin.password_key",
-                self.admin.password_key.as_str(),
-            ),
-        ];
-        let secret_key = self
-            .secret_key
-            .as_ref()
-            .map(|s| ("grafana.secret_key.key", s.key.as_str()));
-        problems.extend(
-            keys.into_iter()
-                .chain(secret_key)
-                .filter_map(secret_key_problem),
-        );
         problems.extend(self.dashboards.problems());
         if let Some(oauth) = self.oauth() {
             problems.extend(oauth.problems(self.host.is_some()));
@@ -210,25 +200,6 @@ impl Component for Grafana {
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         workload::objects(self, cx)
     }
-}
-
-/// A Secret data key as Kubernetes validates it.
-fn secret_key_problem((key, value): (&str, &str)) -> Option<Problem> {
-    let ok = !value.is_empty()
-        && value.len() <= 253
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        && value != "."
-        && !value.starts_with("..");
-    (!ok).then(|| {
-        Problem::error(
-            key,
-            Code::InvalidSecretKey,
-            format!("`{value}` is not a valid Secret key"),
-            "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"admin-password\")",
-        )
-    })
 }
 
 /// A duration Grafana reads (`30s`, `1m`, `6h`, `1d`, `1w`): a whole number of one unit.

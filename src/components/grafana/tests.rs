@@ -29,13 +29,11 @@ fn defaults_are_clean_and_follow_the_seed() {
 #[test]
 fn bad_values_are_reported_at_their_keys() {
     let g = settings(
-        "[admin]\npassword_key = \"../x\"\n\
-         [dashboards]\nrefresh = \"1m30s\"\nmin_refresh = \"5m\"\nmax_data_points = 5\n\
+        "[dashboards]\nrefresh = \"1m30s\"\nmin_refresh = \"5m\"\nmax_data_points = 5\n\
          [resources]\nrequests = { cpu = \"1\", memory = \"1Gi\" }\nlimits = { cpu = \"500m\", memory = \"1Gi\" }\n",
     );
     let found = codes(&g);
     for expected in [
-        ("grafana.admin.password_key", Code::InvalidSecretKey),
         ("grafana.dashboards.refresh", Code::InvalidGrafanaDuration),
         ("grafana.dashboards.refresh", Code::RefreshBelowMinimum),
         ("grafana.dashboards.max_data_points", Code::InvalidValue),
