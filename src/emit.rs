@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::components::Manifest;
+use crate::k8s::Manifest;
 use crate::k8s::Object;
 use crate::pipeline::Compilation;
 

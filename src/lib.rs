@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod commands;
 pub mod components;
+pub mod contrib;
+pub mod derive;
 pub mod diag;
 pub mod diff;
 pub mod emit;

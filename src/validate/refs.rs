@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::contrib::Collected;
 use crate::diag::Diagnostic;
 use crate::k8s::Object;
-use crate::model::endpoints::Endpoints;
 
-pub fn check(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+pub fn check(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     out.extend(unique_names(objects));
     out.extend(explicit_namespaces(objects));
@@ -295,14 +295,15 @@ fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> 
 
 /// monstack never renders Secrets: every Secret a pod reads must be one the profile names, so
 /// a typo in a component cannot point a pod at a Secret nobody creates.
-fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+fn secret_references(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let declared = endpoints.secret_names();
     for o in objects {
         let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
             continue;
         };
         for secret in secrets_read(spec) {
-            if !endpoints.external_secrets.contains(&secret) {
+            if !declared.contains(&secret) {
                 out.push(error(
                     "secret-undeclared",
                     o,
@@ -317,10 +318,9 @@ fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnost
 
 /// Every address a component offers (and others write into their config files) must be a
 /// rendered Service with that port name and number.
-fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+fn offered_addresses(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (component, offer) in &endpoints.offers {
-        let a = offer.address();
+    for (component, a) in endpoints.addresses() {
         let found = objects.iter().any(|o| match o {
             Object::Service(s) => {
                 o.name() == a.service
@@ -363,7 +363,14 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     use super::*;
-    use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+    use crate::contrib::{Contributions, ScrapeJob, SecretRef};
+    use crate::model::endpoints::ServiceAddress;
+
+    fn of(c: Contributions) -> Collected {
+        Collected {
+            by_component: vec![("gone", c)],
+        }
+    }
 
     fn meta(name: &str) -> ObjectMeta {
         ObjectMeta {
@@ -430,7 +437,7 @@ mod tests {
         .into()
     }
 
-    fn codes(objects: Vec<Object>, endpoints: &Endpoints) -> Vec<(&'static str, String)> {
+    fn codes(objects: Vec<Object>, endpoints: &Collected) -> Vec<(&'static str, String)> {
         let objects: Vec<&Object> = objects.iter().collect();
         check(&objects, endpoints)
             .into_iter()
@@ -442,7 +449,7 @@ mod tests {
     fn a_service_selecting_no_pod_is_named() {
         let found = codes(
             vec![deployment("web", "http"), service("api", "api", "http")],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&("selector-matches-nothing", "Service/ns/api".into())),
@@ -454,7 +461,7 @@ mod tests {
     fn a_service_targeting_an_undeclared_port_is_named() {
         let found = codes(
             vec![deployment("web", "http"), service("web", "web", "metrics")],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&("target-port-missing", "Service/ns/web".into())),
@@ -464,7 +471,7 @@ mod tests {
 
     #[test]
     fn a_mount_without_its_volume_is_named() {
-        let found = codes(vec![deployment("web", "http")], &Endpoints::default());
+        let found = codes(vec![deployment("web", "http")], &Collected::default());
         assert!(
             found.contains(&("volume-missing", "Deployment/ns/web".into())),
             "{found:?}"
@@ -479,18 +486,15 @@ mod tests {
             port_name: "http".into(),
             port: 80,
         };
-        let target = ScrapeTarget {
-            job: "gone".into(),
-            app: "gone".into(),
-            port_name: "http".into(),
-            path: "/metrics".into(),
-            honor_labels: false,
-            service,
-        };
-        let endpoints = Endpoints {
-            offers: vec![("gone", Offer::Scrape(target))],
-            ..Endpoints::default()
-        };
+        let endpoints = of(Contributions {
+            scrape_jobs: vec![ScrapeJob::stack_pods(
+                &crate::model::Stack::default(),
+                "gone",
+                service,
+                "/metrics",
+            )],
+            ..Contributions::default()
+        });
         let found = codes(vec![], &endpoints);
         assert_eq!(
             found,
@@ -510,15 +514,20 @@ mod tests {
                 false,
             )]);
         }
-        let found = codes(vec![web.clone()], &Endpoints::default());
+        let found = codes(vec![web.clone()], &Collected::default());
         assert_eq!(
             found,
             vec![("secret-undeclared", "Deployment/ns/web".to_string())]
         );
-        let declared = Endpoints {
-            external_secrets: ["web-creds".to_string()].into(),
-            ..Endpoints::default()
-        };
+        let declared = of(Contributions {
+            secrets: vec![SecretRef {
+                name: "web-creds".into(),
+                keys: Vec::new(),
+                profile_key: "web.secret".into(),
+                optional: false,
+            }],
+            ..Contributions::default()
+        });
         assert!(codes(vec![web], &declared).is_empty());
     }
 
@@ -535,7 +544,7 @@ mod tests {
                 service("web", "web", "http"),
                 no_ns,
             ],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&("duplicate-object", "Service/ns/web".into())),

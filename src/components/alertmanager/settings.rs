@@ -143,6 +143,15 @@ const INTEGRATIONS: [Integration; 3] = [
 ];
 
 impl Integration {
+    /// What the integration's Secret key holds.
+    pub(super) fn holds(self) -> &'static str {
+        match self {
+            Integration::Pagerduty => "the PagerDuty Events API v2 routing key",
+            Integration::Slack => "the Slack incoming-webhook URL",
+            Integration::Webhook => "the webhook URL",
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Integration::Pagerduty => "pagerduty",

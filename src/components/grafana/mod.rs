@@ -19,8 +19,12 @@ pub(crate) mod workload;
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::{
+    Capability, Contributions, Destination, Flow, Need, Peer, ScrapeJob, SecretRef,
+    storage_class_prerequisite,
+};
 use crate::k8s::Object;
-use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::endpoints::{DatasourceKind, ServiceAddress};
 use crate::model::{DnsLabel, Duration, HostName, Image, Problem, Quantity, Resources, Stack};
 
 pub use oauth::OAuth;
@@ -192,30 +196,72 @@ impl Component for Grafana {
         problems
     }
 
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        vec![Offer::Scrape(ScrapeTarget {
-            job: NAME.into(),
-            app: NAME.into(),
-            port_name: PORT_NAME.into(),
-            path: "/metrics".into(),
-            honor_labels: false,
-            service: self.service_address(stack),
-        })]
-    }
-
-    fn external_secrets(&self) -> Vec<String> {
-        let admin = Some(&self.admin.secret);
-        let key = self.secret_key.as_ref().map(|s| &s.secret);
-        let oauth = self.oauth().map(|o| &o.client_secret.secret);
-        [admin, key, oauth]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_string())
-            .collect()
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        Contributions {
+            scrape_jobs: vec![
+                ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
+                    .with_metrics(&[
+                        "grafana_build_info",
+                        "grafana_http_request_duration_seconds_count",
+                    ]),
+            ],
+            secrets: self.secrets(),
+            flows: vec![Flow::new(
+                Peer::Component(NAME.into()),
+                Destination::Datasources,
+                "queries its datasources",
+            )],
+            needs: vec![Need {
+                capability: Capability::Datasource(DatasourceKind::Prometheus),
+                key: "grafana.enabled".into(),
+                why: "its dashboards query a metrics datasource".into(),
+            }],
+            prerequisites: storage_class_prerequisite(stack),
+            ..Contributions::default()
+        }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         workload::objects(self, cx)
+    }
+}
+
+impl Grafana {
+    /// The existing Secrets Grafana reads: the admin login, the encryption key, the OAuth
+    /// client secret.
+    fn secrets(&self) -> Vec<SecretRef> {
+        let mut secrets = vec![SecretRef {
+            name: self.admin.secret.to_string(),
+            keys: vec![
+                (self.admin.user_key.clone(), "the admin user name".into()),
+                (self.admin.password_key.clone(), "the admin password".into()),
+            ],
+            profile_key: "grafana.admin.secret".into(),
+            optional: false,
+        }];
+        if let Some(key) = &self.secret_key {
+            secrets.push(SecretRef {
+                name: key.secret.to_string(),
+                keys: vec![(
+                    key.key.clone(),
+                    "the key that encrypts stored credentials".into(),
+                )],
+                profile_key: "grafana.secret_key.secret".into(),
+                optional: false,
+            });
+        }
+        if let Some(oauth) = self.oauth() {
+            secrets.push(SecretRef {
+                name: oauth.client_secret.secret.to_string(),
+                keys: vec![(
+                    oauth.client_secret.key.clone(),
+                    "the OAuth client secret".into(),
+                )],
+                profile_key: "grafana.oauth.client_secret.secret".into(),
+                optional: false,
+            });
+        }
+        secrets
     }
 }
 
