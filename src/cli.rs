@@ -49,6 +49,8 @@ differs from what the profile renders.")]
     Init(InitArgs),
     /// Print the JSON Schema of profiles (for editors with a TOML language server).
     Schema,
+    /// Explain a diagnostic code such as `unknown-key`; without CODE, list every code.
+    Explain(ExplainArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -133,6 +135,13 @@ pub struct InitArgs {
     /// Overwrite PATH if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code shown in brackets, as in `error[unknown-key]`.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Args)]

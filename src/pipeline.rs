@@ -1,6 +1,7 @@
 //! The compiler driver: profile text → typed settings → objects → validated manifest.
 //! Each stage collects every problem it can before the pipeline stops, so one run reports all.
 
+use crate::diag::Code;
 use std::path::Path;
 
 use crate::components::{self, Context, Resolved};
@@ -176,7 +177,7 @@ fn unmet_needs(
             };
             Problem::error(
                 need.key.clone(),
-                "unmet-need",
+                Code::UnmetNeed,
                 format!("`{}` needs {}: {}", need.key, need.capability, need.why),
                 help,
             )
@@ -214,7 +215,7 @@ fn unknown_tables(doc: &Document<'_>) -> Vec<Diagnostic> {
                 Some(best) => format!("did you mean [{best}]?"),
                 None => format!("the tables a profile may have are: {}", known.join(", ")),
             };
-            Diagnostic::error("unknown-key", format!("unknown table `{name}`"))
+            Diagnostic::error(Code::UnknownKey, format!("unknown table `{name}`"))
                 .key(name)
                 .at(doc.location(span))
                 .help(help)

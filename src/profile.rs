@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Location};
+use crate::diag::{Code, Diagnostic, Location};
 
 /// `profiles/production.toml`, compiled in: the profile rendered when none is named.
 pub const EMBEDDED_DEFAULT: &str = include_str!("../profiles/production.toml");
@@ -53,7 +53,7 @@ pub fn load(path: Option<&Path>) -> Result<Source, Diagnostic> {
     };
     let name = path.display().to_string();
     let problem = |message: String, help: &str| {
-        Err(Diagnostic::error("profile-unreadable", message)
+        Err(Diagnostic::error(Code::ProfileUnreadable, message)
             .subject(name.clone())
             .help(help))
     };
@@ -112,7 +112,7 @@ pub fn load_chain(path: Option<&Path>) -> Result<Vec<Source>, Diagnostic> {
         let at = Location::from_span(&child.name, &child.text, span);
         if dir.is_none() || !parent_path.is_file() {
             return Err(Diagnostic::error(
-                "extends-missing",
+                Code::ExtendsMissing,
                 format!(
                     "`extends = \"{parent}\"`: {} does not exist",
                     parent_path.display()
@@ -127,7 +127,7 @@ pub fn load_chain(path: Option<&Path>) -> Result<Vec<Source>, Diagnostic> {
             .unwrap_or_else(|_| parent_path.clone());
         if seen.contains(&canonical) {
             return Err(Diagnostic::error(
-                "extends-cycle",
+                Code::ExtendsCycle,
                 format!(
                     "`extends = \"{parent}\"` is circular: {} is already in the chain",
                     parent_path.display()
@@ -156,7 +156,7 @@ fn parent_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>
     match value.get_ref().as_str() {
         Some(parent) => Ok(Some((parent.to_string(), value.span()))),
         None => Err(Diagnostic::error(
-            "wrong-type",
+            Code::WrongType,
             "`extends` must be a string: the parent profile's path",
         )
         .key(EXTENDS)
@@ -177,7 +177,7 @@ pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
             let Some((key, value)) = set.split_once('=').filter(|(k, _)| !k.trim().is_empty())
             else {
                 return Err(Diagnostic::error(
-                    "bad-override",
+                    Code::BadOverride,
                     format!("--set {set}: expected KEY=VALUE"),
                 )
                 .help("write a dotted key and a TOML value, e.g. --set prometheus.replicas=1"));

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use k8s_openapi::api::core::v1::PodSpec;
+use monstack::diag::Code;
 use monstack::k8s::Object;
 use monstack::pipeline::{self, Compilation};
 use serde_yaml_ng::Value;
@@ -371,7 +372,7 @@ fn a_route_to_an_unconfigured_receiver_is_reported_at_its_key() {
     let d = failure
         .diagnostics
         .iter()
-        .find(|d| d.code == "receiver-not-configured")
+        .find(|d| d.code == Code::ReceiverNotConfigured)
         .unwrap_or_else(|| panic!("no receiver-not-configured in {failure}"));
     assert_eq!(d.key.as_deref(), Some("alertmanager.routes.critical"));
     assert_eq!(d.at.as_ref().map(|a| a.line), Some(2));

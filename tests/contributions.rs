@@ -97,7 +97,7 @@ fn keys_that_left_prometheus_say_where_they_went() {
         .iter()
         .map(|d| {
             (
-                d.code,
+                d.code.name(),
                 d.key.as_deref(),
                 d.at.as_ref().map(|a| a.line),
                 d.message.as_str(),

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use k8s_openapi::api::core::v1::{Container, EnvVar};
+use monstack::diag::Code;
 use monstack::k8s::Object;
 use monstack::pipeline::{self, Compilation};
 use monstack::validate::promql::{substitute_variables, variable_expr};
@@ -381,7 +382,7 @@ fn grafana_without_prometheus_is_a_located_unmet_need_naming_both_keys() {
         .expect("no internal error")
         .expect_err("Grafana needs a metrics datasource");
     let d = &failure.diagnostics[0];
-    assert_eq!(d.code, "unmet-need", "{d:?}");
+    assert_eq!(d.code.name(), "unmet-need", "{d:?}");
     assert_eq!(d.key.as_deref(), Some("grafana.enabled"));
     assert!(
         d.message.contains("a prometheus datasource"),
@@ -611,7 +612,7 @@ fn oauth_without_a_host_is_reported_at_its_key() {
     let d = failure
         .diagnostics
         .iter()
-        .find(|d| d.code == "oauth-without-host")
+        .find(|d| d.code == Code::OauthWithoutHost)
         .expect("oauth-without-host");
     assert_eq!(d.key.as_deref(), Some("grafana.oauth"));
 }

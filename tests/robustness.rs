@@ -2,6 +2,8 @@
 //! of the shipped profiles (deleted, repeated and swapped lines, TOML punctuation and odd
 //! values spliced in) are generated from a fixed seed, so a failure reproduces exactly.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use monstack::pipeline;
@@ -149,4 +151,45 @@ fn mutated_profiles_never_panic() {
         valid > 20 && invalid > 100,
         "valid {valid}, invalid {invalid}"
     );
+}
+
+/// A profile of one enormous line (a pasted binary, a minified blob) gets a short report:
+/// the quoted line and quoted values are cut, in the human and the JSON format alike.
+#[test]
+fn a_huge_single_line_profile_gets_a_short_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let blob = "a".repeat(10_000_000);
+    // A syntax error at the end of the line, a value quoted in a message, and a value
+    // quoted by serde's own message (shorter: each 10 MB case costs seconds in a debug build).
+    let cases = [
+        ("unterminated", format!("x = \"{blob}")),
+        ("long-value", format!("[prometheus]\nimage = \"{blob}\"\n")),
+        (
+            "long-number",
+            format!("[prometheus]\nreplicas = \"{}\"\n", &blob[..1_000_000]),
+        ),
+    ];
+    for (name, text) in cases {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        let human = common::monstack(&["validate", path]);
+        let json = common::monstack(&["validate", "--format", "json", path]);
+        assert_eq!(
+            (human.status.code(), json.status.code()),
+            (Some(1), Some(1))
+        );
+        let stderr = common::stderr(&human);
+        assert!(stderr.contains("error["), "{name}: {stderr}");
+        assert!(
+            stderr.len() < 2000,
+            "{name}: {} bytes of diagnostics",
+            stderr.len()
+        );
+        assert!(
+            json.stdout.len() < 4000,
+            "{name}: {} bytes of JSON",
+            json.stdout.len()
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! them with `diff::compare` and prints the report. Exit codes follow diff(1): 0 identical,
 //! 1 different (or a side is an invalid profile), 2 usage or I/O error.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -66,8 +66,8 @@ fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Result<Inventory, F
     }
 }
 
-/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org);
+/// decided where diagnostics decide it.
 fn use_colour() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stdout().is_terminal()
+    crate::diag::stdout_is_styled()
 }

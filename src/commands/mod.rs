@@ -2,6 +2,7 @@
 
 mod completions;
 mod diff;
+mod explain;
 mod init;
 mod man;
 mod render;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schema => schema::run(),
+        Command::Explain(args) => explain::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
     }

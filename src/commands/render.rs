@@ -17,9 +17,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         Ok(compilation) => compilation,
         Err(failure) => return Ok(failure.report()),
     };
-    for w in &compilation.warnings {
-        eprintln!("{}\n", w.render(crate::diag::stderr_wants_color()));
-    }
+    crate::diag::print_warnings(&compilation.warnings);
     let files = emit::files(&compilation)?;
     let mut out = std::io::stdout().lock();
     match (&args.output, args.check) {

@@ -27,9 +27,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     match result {
         Ok(c) => {
-            for w in &c.warnings {
-                eprintln!("{}\n", w.render(crate::diag::stderr_wants_color()));
-            }
+            crate::diag::print_warnings(&c.warnings);
             eprintln!(
                 "{}: valid ({} objects from {} components)",
                 c.source_name,

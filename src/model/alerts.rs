@@ -3,6 +3,7 @@
 //! declares one marker type per alert with its defaults, e.g.
 //! `pub high_error_rate: RatioAlert<HighErrorRate>`.
 
+use crate::diag::Code;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
@@ -126,7 +127,7 @@ impl<D: AlertDefaults> RatioAlert<D> {
         (!(ratio > 0.0 && ratio < 1.0)).then(|| {
             Problem::error(
                 format!("{key}.ratio"),
-                "ratio-out-of-range",
+                Code::RatioOutOfRange,
                 format!("{key}.ratio = {ratio} is not a share between 0 and 1"),
                 "write the threshold as a fraction, e.g. 0.05 for 5% or 0.9 for 90%",
             )
@@ -139,7 +140,7 @@ impl<D: AlertDefaults> LatencyAlert<D> {
         (self.p95.millis() == 0).then(|| {
             Problem::error(
                 format!("{key}.p95"),
-                "invalid-value",
+                Code::InvalidValue,
                 format!("{key}.p95 = \"0s\" would fire for every request"),
                 "set the latency above which the alert fires, e.g. p95 = \"2s\"",
             )

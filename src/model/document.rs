@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
-use crate::diag::{Diagnostic, Failure, Location, did_you_mean};
+use crate::diag::{Code, Diagnostic, Failure, Location, did_you_mean};
 use crate::model::Problem;
 use crate::profile::{EXTENDS, Source};
 
@@ -169,7 +169,7 @@ fn syntax_error(source: &Source, err: &toml::de::Error) -> Diagnostic {
         "fix the TOML syntax at the marked position (strings need quotes, tables are [name])"
     };
     Diagnostic::error(
-        "toml-syntax",
+        Code::TomlSyntax,
         format!("the profile is not valid TOML: {}", err.message().trim()),
     )
     .at(Location::from_span(&source.name, &source.text, span))
@@ -252,7 +252,7 @@ fn plain_types(message: &str) -> String {
 }
 
 /// A code and a fix for serde's messages, which name the problem but not the cure.
-fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
+fn explain(message: &str, key: &str) -> (Code, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let unknown = rest.split('`').next().unwrap_or_default();
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
@@ -264,11 +264,11 @@ fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
                 expected.join(", ")
             ),
         };
-        return ("unknown-key", Some(help));
+        return (Code::UnknownKey, Some(help));
     }
     if message.starts_with("missing field") {
         return (
-            "missing-key",
+            Code::MissingKey,
             Some(format!("add the missing key under [{key}]")),
         );
     }
@@ -283,9 +283,9 @@ fn explain(message: &str, key: &str) -> (&'static str, Option<String>) {
         } else {
             format!("see `monstack schema` or profiles/production.toml for the form of `{key}`")
         };
-        return ("wrong-type", Some(help));
+        return (Code::WrongType, Some(help));
     }
-    ("invalid-value", None)
+    (Code::InvalidValue, None)
 }
 
 #[cfg(test)]

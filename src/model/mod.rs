@@ -9,7 +9,7 @@ pub mod units;
 
 use serde::Deserialize;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 pub use document::Document;
 pub use units::{DnsLabel, Duration, HostName, Image, LabelName, Quantity};
 
@@ -129,7 +129,7 @@ impl Resources {
             if req.value() > lim.value() {
                 problems.push(Problem::error(
                     format!("{prefix}.requests.{what}"),
-                    "request-above-limit",
+                    Code::RequestAboveLimit,
                     format!("the {what} request ({req}) is above the {what} limit ({lim})"),
                     format!("lower requests.{what} to at most {lim}, or raise limits.{what}"),
                 ));
@@ -149,7 +149,7 @@ pub struct Problem {
 impl Problem {
     pub fn error(
         key: impl Into<String>,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> Self {
@@ -161,7 +161,7 @@ impl Problem {
 
     pub fn warning(
         key: impl Into<String>,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> Self {
@@ -177,7 +177,7 @@ pub fn check_replicas(key: &str, replicas: i32, max: i32) -> Option<Problem> {
     (!(1..=max).contains(&replicas)).then(|| {
         Problem::error(
             key,
-            "replicas-out-of-range",
+            Code::ReplicasOutOfRange,
             format!("replicas = {replicas} is outside 1..={max}"),
             format!("set {key} between 1 and {max}; to remove the component set `enabled = false`"),
         )
@@ -207,7 +207,7 @@ mod tests {
         let src = source("[stack]\nnamespace = \"monitoring\"\nnamspace = \"x\"\n");
         let doc = Document::parse(&src).unwrap();
         let err = resolve_stack(&doc).unwrap_err();
-        assert_eq!(err.code, "unknown-key");
+        assert_eq!(err.code, Code::UnknownKey);
         assert_eq!(err.key.as_deref(), Some("stack.namspace"));
         assert_eq!(err.help.as_deref(), Some("did you mean `namespace`?"));
         assert_eq!(err.at.as_ref().map(|a| a.line), Some(3));
@@ -219,7 +219,7 @@ mod tests {
         let failure = Document::parse(&src).err().unwrap();
         let at = failure.diagnostics[0].at.clone().unwrap();
         assert_eq!(at.line, 2);
-        assert_eq!(failure.diagnostics[0].code, "toml-syntax");
+        assert_eq!(failure.diagnostics[0].code, Code::TomlSyntax);
     }
 
     #[test]

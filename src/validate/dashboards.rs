@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::k8s::meta::grafana::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
 
 mod panels;
@@ -223,7 +223,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
     let mut uids = BTreeSet::new();
     let mut titles = BTreeSet::new();
     for file in files {
-        let error = |code: &'static str, message: String, help: &str| {
+        let error = |code: Code, message: String, help: &str| {
             Diagnostic::error(code, message)
                 .subject(file.subject.clone())
                 .help(help)
@@ -232,7 +232,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
             Ok(json) if json.is_object() => json,
             Ok(_) => {
                 out.push(error(
-                    "dashboard-invalid",
+                    Code::DashboardInvalid,
                     format!("{} is not a JSON object", file.name()),
                     "a dashboard file holds one dashboard object",
                 ));
@@ -240,7 +240,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
             }
             Err(e) => {
                 out.push(error(
-                    "dashboard-invalid",
+                    Code::DashboardInvalid,
                     format!("{} is not valid JSON: {e}", file.name()),
                     "fix the dashboard's JSON",
                 ));
@@ -252,14 +252,14 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
             Some(uid) if !uid.is_empty() && uid.len() <= 40 => {
                 if !uids.insert(uid.to_string()) {
                     out.push(error(
-                        "dashboard-uid",
+                        Code::DashboardUid,
                         format!("{name} reuses uid `{uid}`"),
                         "give every dashboard its own uid: Grafana keeps only one",
                     ));
                 }
             }
             _ => out.push(error(
-                "dashboard-uid",
+                Code::DashboardUid,
                 format!("{name} has no uid of 1 to 40 characters"),
                 "set a stable uid; links and bookmarks use it",
             )),
@@ -267,14 +267,14 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
         if let Some(title) = json["title"].as_str().filter(|t| !t.is_empty()) {
             if !titles.insert(title.to_string()) {
                 out.push(error(
-                    "dashboard-title",
+                    Code::DashboardTitle,
                     format!("{name}: another dashboard has the same title"),
                     "titles must be unique within the folder",
                 ));
             }
         } else {
             out.push(error(
-                "dashboard-title",
+                Code::DashboardTitle,
                 format!("{name} has no title"),
                 "set a title",
             ));
@@ -284,7 +284,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
             .is_some_and(|v| SCHEMA_VERSIONS.contains(&v))
         {
             out.push(error(
-                "dashboard-schema-version",
+                Code::DashboardSchemaVersion,
                 format!(
                     "{name} has schemaVersion {}, outside {SCHEMA_VERSIONS:?}",
                     json["schemaVersion"]

@@ -5,7 +5,7 @@
 use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::k8s::Object;
 
 pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
@@ -16,7 +16,7 @@ pub fn check(objects: &[&Object]) -> Vec<Diagnostic> {
     out
 }
 
-fn error(code: &'static str, object: &Object, message: String, help: &str) -> Diagnostic {
+fn error(code: Code, object: &Object, message: String, help: &str) -> Diagnostic {
     Diagnostic::error(code, message)
         .subject(object.id())
         .help(help)
@@ -66,7 +66,7 @@ fn disruption_budgets(objects: &[&Object]) -> Vec<Diagnostic> {
         .filter(|(o, selector)| !selects_any(objects, o.namespace(), selector))
         .map(|(o, _)| {
             error(
-                "selector-matches-nothing",
+                Code::SelectorMatchesNothing,
                 o,
                 format!("{} selects no rendered pod, so it protects nothing", o.id()),
                 "make the budget's selector equal the workload's pod labels",
@@ -89,7 +89,7 @@ fn network_policies(objects: &[&Object]) -> Vec<Diagnostic> {
         .filter(|(o, selector)| !selects_any(objects, o.namespace(), selector))
         .map(|(o, _)| {
             error(
-                "selector-matches-nothing",
+                Code::SelectorMatchesNothing,
                 o,
                 format!(
                     "{} selects no rendered pod, so it restricts nothing",
@@ -134,7 +134,7 @@ fn ingress_backends(objects: &[&Object]) -> Vec<Diagnostic> {
             });
             if !found {
                 out.push(error(
-                    "backend-missing",
+                    Code::BackendMissing,
                     o,
                     format!(
                         "{} routes to Service {} port {:?}, which is not rendered",
@@ -199,7 +199,7 @@ mod tests {
         .into()
     }
 
-    fn codes(objects: Vec<Object>) -> Vec<(&'static str, String)> {
+    fn codes(objects: Vec<Object>) -> Vec<(Code, String)> {
         let refs: Vec<&Object> = objects.iter().collect();
         check(&refs)
             .into_iter()
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(
             codes(vec![web(), pdb("api")]),
             vec![(
-                "selector-matches-nothing",
+                Code::SelectorMatchesNothing,
                 "PodDisruptionBudget/ns/pdb".to_string()
             )]
         );
@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             codes(vec![web(), np(selector("api"))]),
             vec![(
-                "selector-matches-nothing",
+                Code::SelectorMatchesNothing,
                 "NetworkPolicy/ns/np".to_string()
             )]
         );
@@ -277,7 +277,7 @@ mod tests {
         .into();
         assert_eq!(
             codes(vec![ingress]),
-            vec![("backend-missing", "Ingress/ns/ing".to_string())]
+            vec![(Code::BackendMissing, "Ingress/ns/ing".to_string())]
         );
     }
 }

@@ -5,6 +5,7 @@
 //! contributions and nothing else. A panel over a metric nothing produces would show "No data"
 //! forever and such an alert could never fire; here either fails the render instead.
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use promql_parser::label::MatchOp;
@@ -188,7 +189,7 @@ impl<'a> Produced<'a> {
 }
 
 fn check_query(q: &Query, produced: &Produced<'_>) -> Vec<Diagnostic> {
-    let error = |code: &'static str, message: String, help: &str| {
+    let error = |code: Code, message: String, help: &str| {
         Diagnostic::error(code, message)
             .subject(q.subject.clone())
             .help(help)
@@ -203,7 +204,7 @@ fn check_query(q: &Query, produced: &Produced<'_>) -> Vec<Diagnostic> {
     };
     match selected(expr) {
         Err(e) => vec![error(
-            "promql-invalid",
+            Code::PromqlInvalid,
             format!("{}: `{}` does not parse: {}", q.at, q.expr, e.trim()),
             "fix the PromQL; variables are replaced by sample values before parsing",
         )],
@@ -214,7 +215,7 @@ fn check_query(q: &Query, produced: &Produced<'_>) -> Vec<Diagnostic> {
             .filter_map(|s| produced.missing(s))
             .map(|why| {
                 error(
-                    "metric-not-produced",
+                    Code::MetricNotProduced,
                     format!("{}: {why}", q.at),
                     "query a recording rule or a metric a scraped job declares, and list the panel's jobs in its `needs`",
                 )
@@ -244,7 +245,7 @@ fn rule_expressions(collected: &Collected, produced: &Produced<'_>) -> Vec<Diagn
             match selected(expr) {
                 Err(e) => out.push(
                     Diagnostic::error(
-                        "promql-invalid",
+                        Code::PromqlInvalid,
                         format!(
                             "rule `{name}`: `{}` does not parse: {}",
                             expr.trim(),
@@ -260,8 +261,7 @@ fn rule_expressions(collected: &Collected, produced: &Produced<'_>) -> Vec<Diagn
                         .filter_map(|s| produced.missing(s))
                         .collect();
                     out.extend(missing.into_iter().map(|why| {
-                        Diagnostic::error(
-                            "metric-not-produced",
+                        Diagnostic::error(Code::MetricNotProduced,
                             format!("rule `{name}` {why}, so it can never produce anything"),
                         )
                         .subject(subject.clone())
@@ -315,7 +315,7 @@ mod tests {
     fn rule_findings(rules: Vec<Rule>) -> Vec<(&'static str, String)> {
         check(&stack(rules), &[])
             .into_iter()
-            .map(|d| (d.code, d.message))
+            .map(|d| (d.code.name(), d.message))
             .collect()
     }
 
@@ -396,7 +396,7 @@ mod tests {
         )]);
         check(&collected, &dashboards::files(&refs))
             .into_iter()
-            .map(|d| (d.code, d.message))
+            .map(|d| (d.code.name(), d.message))
             .collect()
     }
 

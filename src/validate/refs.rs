@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::contrib::Collected;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::k8s::Object;
 
 pub fn check(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
@@ -24,7 +24,7 @@ pub fn check(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     out
 }
 
-fn error(code: &'static str, object: &Object, message: String, help: &str) -> Diagnostic {
+fn error(code: Code, object: &Object, message: String, help: &str) -> Diagnostic {
     Diagnostic::error(code, message)
         .subject(object.id())
         .help(help)
@@ -39,7 +39,7 @@ fn unique_names(objects: &[&Object]) -> Vec<Diagnostic> {
         .filter(|o| !seen.insert(o.id()))
         .map(|o| {
             error(
-                "duplicate-object",
+                Code::DuplicateObject,
                 o,
                 format!("{} is rendered twice", o.id()),
                 "two components produce the same object; rename one of them",
@@ -54,7 +54,7 @@ fn explicit_namespaces(objects: &[&Object]) -> Vec<Diagnostic> {
         .filter(|o| !CLUSTER_SCOPED.contains(&o.kind()) && o.namespace().is_none())
         .map(|o| {
             error(
-                "missing-namespace",
+                Code::MissingNamespace,
                 o,
                 format!("{} has no namespace", o.id()),
                 "set metadata.namespace explicitly on every namespaced object",
@@ -106,7 +106,7 @@ fn service_selectors_and_ports(objects: &[&Object]) -> Vec<Diagnostic> {
             .collect();
         if matching.is_empty() {
             out.push(error(
-                "selector-matches-nothing",
+                Code::SelectorMatchesNothing,
                 o,
                 format!(
                     "{} selects {selector:?}, which no rendered pod carries",
@@ -124,7 +124,7 @@ fn service_selectors_and_ports(objects: &[&Object]) -> Vec<Diagnostic> {
             let protocol = port.protocol.as_deref().unwrap_or("TCP");
             if !matching.iter().any(|t| has_port(t, &target, protocol)) {
                 out.push(error(
-                    "target-port-missing",
+                    Code::TargetPortMissing,
                     o,
                     format!(
                         "{} port {} targets {target:?}/{protocol}, which no selected container declares",
@@ -179,7 +179,7 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
             for m in c.volume_mounts.iter().flatten() {
                 if !volumes.contains(m.name.as_str()) && !claims.contains(&m.name) {
                     out.push(error(
-                        "volume-missing",
+                        Code::VolumeMissing,
                         o,
                         format!(
                             "container {} mounts volume {}, which the pod does not define",
@@ -195,7 +195,7 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
                 && !config_maps.contains(&cm.name)
             {
                 out.push(error(
-                    "config-map-missing",
+                    Code::ConfigMapMissing,
                     o,
                     format!(
                         "volume {} refers to ConfigMap {}, which is not rendered",
@@ -209,7 +209,7 @@ fn pod_references(objects: &[&Object]) -> Vec<Diagnostic> {
             && !accounts.contains(sa)
         {
             out.push(error(
-                "service-account-missing",
+                Code::ServiceAccountMissing,
                 o,
                 format!("pod uses ServiceAccount {sa}, which is not rendered"),
                 "render a ServiceAccount of that name in the same namespace",
@@ -239,7 +239,7 @@ fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
         };
         if !exists(&role_ref.kind, &role_ref.name, role_ns) {
             out.push(error(
-                "role-missing",
+                Code::RoleMissing,
                 o,
                 format!(
                     "{} binds {} {}, which is not rendered",
@@ -257,7 +257,7 @@ fn role_bindings(objects: &[&Object]) -> Vec<Diagnostic> {
         {
             if !exists("ServiceAccount", &s.name, s.namespace.as_deref()) {
                 out.push(error(
-                    "service-account-missing",
+                    Code::ServiceAccountMissing,
                     o,
                     format!(
                         "{} grants to ServiceAccount {}, which is not rendered",
@@ -305,7 +305,7 @@ fn secret_references(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnost
         for secret in secrets_read(spec) {
             if !declared.contains(&secret) {
                 out.push(error(
-                    "secret-undeclared",
+                    Code::SecretUndeclared,
                     o,
                     format!("pod reads Secret {secret}, which no profile setting names"),
                     "name the Secret in the component's settings so it is declared as external",
@@ -337,7 +337,7 @@ fn offered_addresses(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnost
         if !found {
             out.push(
                 Diagnostic::error(
-                    "address-unresolved",
+                    Code::AddressUnresolved,
                     format!(
                         "component {component} offers {} (port {}), but no rendered Service has that port",
                         a.host_port(),
@@ -437,7 +437,7 @@ mod tests {
         .into()
     }
 
-    fn codes(objects: Vec<Object>, endpoints: &Collected) -> Vec<(&'static str, String)> {
+    fn codes(objects: Vec<Object>, endpoints: &Collected) -> Vec<(Code, String)> {
         let objects: Vec<&Object> = objects.iter().collect();
         check(&objects, endpoints)
             .into_iter()
@@ -452,7 +452,7 @@ mod tests {
             &Collected::default(),
         );
         assert!(
-            found.contains(&("selector-matches-nothing", "Service/ns/api".into())),
+            found.contains(&(Code::SelectorMatchesNothing, "Service/ns/api".into())),
             "{found:?}"
         );
     }
@@ -464,7 +464,7 @@ mod tests {
             &Collected::default(),
         );
         assert!(
-            found.contains(&("target-port-missing", "Service/ns/web".into())),
+            found.contains(&(Code::TargetPortMissing, "Service/ns/web".into())),
             "{found:?}"
         );
     }
@@ -473,7 +473,7 @@ mod tests {
     fn a_mount_without_its_volume_is_named() {
         let found = codes(vec![deployment("web", "http")], &Collected::default());
         assert!(
-            found.contains(&("volume-missing", "Deployment/ns/web".into())),
+            found.contains(&(Code::VolumeMissing, "Deployment/ns/web".into())),
             "{found:?}"
         );
     }
@@ -498,7 +498,7 @@ mod tests {
         let found = codes(vec![], &endpoints);
         assert_eq!(
             found,
-            vec![("address-unresolved", "Service/ns/gone".to_string())]
+            vec![(Code::AddressUnresolved, "Service/ns/gone".to_string())]
         );
     }
 
@@ -517,7 +517,7 @@ mod tests {
         let found = codes(vec![web.clone()], &Collected::default());
         assert_eq!(
             found,
-            vec![("secret-undeclared", "Deployment/ns/web".to_string())]
+            vec![(Code::SecretUndeclared, "Deployment/ns/web".to_string())]
         );
         let declared = of(Contributions {
             secrets: vec![SecretRef {
@@ -547,11 +547,11 @@ mod tests {
             &Collected::default(),
         );
         assert!(
-            found.contains(&("duplicate-object", "Service/ns/web".into())),
+            found.contains(&(Code::DuplicateObject, "Service/ns/web".into())),
             "{found:?}"
         );
         assert!(
-            found.contains(&("missing-namespace", "Service/web".into())),
+            found.contains(&(Code::MissingNamespace, "Service/web".into())),
             "{found:?}"
         );
     }

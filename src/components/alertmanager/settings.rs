@@ -1,5 +1,6 @@
 //! `[alertmanager]` settings: the profile types, their defaults and the checks keyed by profile path.
 
+use crate::diag::Code;
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -222,7 +223,7 @@ impl Alertmanager {
         (self.storage.value() <= 0.0).then(|| {
             Problem::error(
                 "alertmanager.storage",
-                "storage-empty",
+                Code::StorageEmpty,
                 "alertmanager.storage must be larger than zero",
                 "set a size such as \"1Gi\"; silences and the notification log live there",
             )
@@ -235,7 +236,7 @@ impl Alertmanager {
         match bad {
             Some(label) if !everything => Some(Problem::error(
                 "alertmanager.group_by",
-                "invalid-label-name",
+                Code::InvalidLabelName,
                 format!("`{label}` is not a label name"),
                 "use names of letters, digits and '_' (e.g. \"alertname\"), or [\"...\"] alone to group by every label",
             )),
@@ -248,7 +249,7 @@ impl Alertmanager {
         if self.group_interval.millis() == 0 {
             problems.push(Problem::error(
                 "alertmanager.group_interval",
-                "interval-zero",
+                Code::IntervalZero,
                 "group_interval cannot be zero",
                 "set it to a few minutes, e.g. \"5m\"",
             ));
@@ -265,7 +266,7 @@ impl Alertmanager {
             if repeat.millis() < self.group_interval.millis() {
                 problems.push(Problem::error(
                     key,
-                    "repeat-below-group-interval",
+                    Code::RepeatBelowGroupInterval,
                     format!("{key} ({repeat}) is shorter than group_interval ({})", self.group_interval),
                     "Alertmanager only repeats at group_interval steps; make the repeat interval at least group_interval",
                 ));
@@ -274,7 +275,7 @@ impl Alertmanager {
                 // then send it again before the repeat interval is over.
                 problems.push(Problem::error(
                     key,
-                    "repeat-above-retention",
+                    Code::RepeatAboveRetention,
                     format!(
                         "{key} ({repeat}) is longer than alertmanager.retention ({})",
                         self.retention
@@ -295,7 +296,7 @@ impl Alertmanager {
             for i in missing {
                 problems.push(Problem::error(
                     format!("alertmanager.routes.{severity}"),
-                    "receiver-not-configured",
+                    Code::ReceiverNotConfigured,
                     format!("routes.{severity} sends to `{}`, which is not configured", i.name()),
                     format!(
                         "add [alertmanager.receivers.{}] naming the Secret that holds its credential, or remove it from the route",
@@ -315,7 +316,7 @@ impl Alertmanager {
             .map(|i| {
                 Problem::warning(
                     format!("alertmanager.receivers.{}", i.name()),
-                    "receiver-unused",
+                    Code::ReceiverUnused,
                     format!(
                         "receiver `{}` is configured but no route sends to it",
                         i.name()
@@ -334,7 +335,7 @@ impl Alertmanager {
             .map(|(i, key)| {
                 Problem::error(
                     format!("alertmanager.receivers.{}.key", i.name()),
-                    "invalid-secret-key",
+                    Code::InvalidSecretKey,
                     format!("`{key}` is not a valid Secret key"),
                     "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"routing-key\")",
                 )

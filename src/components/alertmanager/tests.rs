@@ -2,13 +2,14 @@
 
 use super::objects::go_duration;
 use super::*;
+use crate::diag::Code;
 use crate::model::Duration;
 
 fn settings(toml_text: &str) -> Alertmanager {
     toml::from_str(toml_text).expect("test settings parse")
 }
 
-fn codes(am: &Alertmanager) -> Vec<(String, &'static str)> {
+fn codes(am: &Alertmanager) -> Vec<(String, Code)> {
     am.check(&Stack::default())
         .into_iter()
         .map(|p| (p.key, p.diagnostic.code))
@@ -28,17 +29,20 @@ fn bad_values_are_reported_at_their_keys() {
     );
     let found = codes(&am);
     for expected in [
-        ("alertmanager.replicas", "replicas-out-of-range"),
+        ("alertmanager.replicas", Code::ReplicasOutOfRange),
         (
             "alertmanager.repeat_interval",
-            "repeat-below-group-interval",
+            Code::RepeatBelowGroupInterval,
         ),
         (
             "alertmanager.critical_repeat_interval",
-            "repeat-above-retention",
+            Code::RepeatAboveRetention,
         ),
-        ("alertmanager.group_by", "invalid-label-name"),
-        ("alertmanager.resources.requests.cpu", "request-above-limit"),
+        ("alertmanager.group_by", Code::InvalidLabelName),
+        (
+            "alertmanager.resources.requests.cpu",
+            Code::RequestAboveLimit,
+        ),
     ] {
         assert!(
             found.contains(&(expected.0.into(), expected.1)),
@@ -56,12 +60,15 @@ fn routes_must_name_configured_receivers() {
     let found = codes(&am);
     assert!(found.contains(&(
         "alertmanager.routes.critical".into(),
-        "receiver-not-configured"
+        Code::ReceiverNotConfigured
     )));
-    assert!(found.contains(&("alertmanager.receivers.webhook".into(), "receiver-unused")));
+    assert!(found.contains(&(
+        "alertmanager.receivers.webhook".into(),
+        Code::ReceiverUnused
+    )));
     assert!(found.contains(&(
         "alertmanager.receivers.slack.key".into(),
-        "invalid-secret-key"
+        Code::InvalidSecretKey
     )));
 }
 

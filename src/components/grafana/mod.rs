@@ -16,6 +16,7 @@ mod datasources;
 mod oauth;
 pub(crate) mod workload;
 
+use crate::diag::Code;
 use serde::Deserialize;
 
 use super::{Component, Context};
@@ -168,7 +169,7 @@ impl Component for Grafana {
         if self.storage.value() <= 0.0 {
             problems.push(Problem::error(
                 "grafana.storage",
-                "storage-empty",
+                Code::StorageEmpty,
                 "grafana.storage must be larger than zero",
                 "set a size such as \"10Gi\"; Grafana's database and plugins live there",
             ));
@@ -277,7 +278,7 @@ fn secret_key_problem((key, value): (&str, &str)) -> Option<Problem> {
     (!ok).then(|| {
         Problem::error(
             key,
-            "invalid-secret-key",
+            Code::InvalidSecretKey,
             format!("`{value}` is not a valid Secret key"),
             "use letters, digits, '-', '_' and '.', as `kubectl create secret` does (e.g. \"admin-password\")",
         )
@@ -319,7 +320,7 @@ impl Dashboards {
             if !is_single_unit(d, units) {
                 problems.push(Problem::error(
                     key,
-                    "invalid-grafana-duration",
+                    Code::InvalidGrafanaDuration,
                     format!("`{d}` is not a duration Grafana's time picker reads"),
                     format!("write one number and one unit of {units:?}, e.g. {example}"),
                 ));
@@ -328,7 +329,7 @@ impl Dashboards {
         if self.refresh < self.min_refresh {
             problems.push(Problem::error(
                 "grafana.dashboards.refresh",
-                "refresh-below-minimum",
+                Code::RefreshBelowMinimum,
                 format!(
                     "refresh ({}) is faster than min_refresh ({}), so Grafana would ignore it",
                     self.refresh, self.min_refresh
@@ -339,7 +340,7 @@ impl Dashboards {
         if !(100..=10_000).contains(&self.max_data_points) {
             problems.push(Problem::error(
                 "grafana.dashboards.max_data_points",
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "max_data_points = {} is outside 100..=10000",
                     self.max_data_points
@@ -350,7 +351,7 @@ impl Dashboards {
         if self.folder.trim().is_empty() {
             problems.push(Problem::error(
                 "grafana.dashboards.folder",
-                "invalid-value",
+                Code::InvalidValue,
                 "the dashboard folder has no name",
                 "name the folder, e.g. \"Monitoring\"",
             ));

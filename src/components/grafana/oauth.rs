@@ -9,6 +9,7 @@
 //! the groups would never be looked at. Users in no listed group get Grafana's default role
 //! (Viewer), or are refused with `strict_roles`.
 
+use crate::diag::Code;
 use k8s_openapi::api::core::v1::EnvVar;
 use serde::Deserialize;
 
@@ -231,13 +232,13 @@ impl OAuth {
     /// Everything Grafana would reject at login time, reported at render time.
     pub fn problems(&self, has_host: bool) -> Vec<Problem> {
         let mut out = Vec::new();
-        let mut error = |key: &str, code: &'static str, message: String, help: &str| {
+        let mut error = |key: &str, code: Code, message: String, help: &str| {
             out.push(Problem::error(format!("{KEY}{key}"), code, message, help));
         };
         if !has_host {
             error(
                 "",
-                "oauth-without-host",
+                Code::OauthWithoutHost,
                 "OAuth needs grafana.host: the provider redirects back to https://<host>/login/<provider>".into(),
                 "set grafana.host to the name users open Grafana at",
             );
@@ -245,7 +246,7 @@ impl OAuth {
         if self.client_id.trim().is_empty() {
             error(
                 ".client_id",
-                "invalid-value",
+                Code::InvalidValue,
                 "client_id is empty".into(),
                 "copy the client id of the OAuth application",
             );
@@ -260,7 +261,7 @@ impl OAuth {
             match (self.provider, url) {
                 (Provider::Google, Some(_)) => error(
                     key,
-                    "oauth-url-not-allowed",
+                    Code::OauthUrlNotAllowed,
                     format!(
                         "{provider} has fixed endpoints; Grafana refuses a custom {}",
                         &key[1..]
@@ -269,13 +270,13 @@ impl OAuth {
                 ),
                 (Provider::Generic, None) if key != ".api_url" => error(
                     key,
-                    "oauth-url-missing",
+                    Code::OauthUrlMissing,
                     format!("the generic provider needs {}", &key[1..]),
                     "copy it from your provider's OpenID configuration (/.well-known/openid-configuration)",
                 ),
                 (_, Some(url)) if !url.starts_with("https://") => error(
                     key,
-                    "oauth-url-insecure",
+                    Code::OauthUrlInsecure,
                     format!("`{url}` is not an https:// URL"),
                     "OAuth endpoints carry codes and tokens: use https",
                 ),
@@ -285,7 +286,7 @@ impl OAuth {
         if self.name.is_some() && self.provider != Provider::Generic {
             error(
                 ".name",
-                "oauth-setting-unused",
+                Code::OauthSettingUnused,
                 format!("{provider} has its own login button label"),
                 "remove name",
             );
@@ -293,7 +294,7 @@ impl OAuth {
         if self.groups_attribute_path.is_some() && self.provider != Provider::Generic {
             error(
                 ".groups_attribute_path",
-                "oauth-setting-unused",
+                Code::OauthSettingUnused,
                 format!("{provider} reads groups itself"),
                 "remove groups_attribute_path",
             );
@@ -301,7 +302,7 @@ impl OAuth {
         if !self.allowed_organizations.is_empty() && self.provider != Provider::Github {
             error(
                 ".allowed_organizations",
-                "oauth-setting-unused",
+                Code::OauthSettingUnused,
                 "allowed_organizations is GitHub's".into(),
                 "use allowed_groups",
             );
@@ -309,7 +310,7 @@ impl OAuth {
         if !self.allowed_groups.is_empty() && self.provider == Provider::Github {
             error(
                 ".allowed_groups",
-                "oauth-setting-unused",
+                Code::OauthSettingUnused,
                 "GitHub limits logins by organization".into(),
                 "use allowed_organizations",
             );
@@ -324,7 +325,7 @@ impl OAuth {
             {
                 error(
                     list,
-                    "invalid-group-name",
+                    Code::InvalidGroupName,
                     format!("`{bad}` has a space or comma, which Grafana reads as a separator"),
                     "list one group per entry, without spaces",
                 );
@@ -338,7 +339,7 @@ impl OAuth {
             {
                 error(
                     &key,
-                    "invalid-group-name",
+                    Code::InvalidGroupName,
                     format!("`{bad}` cannot be written into a JMESPath string"),
                     "remove quotes and backslashes from the group name",
                 );
@@ -350,7 +351,7 @@ impl OAuth {
             {
                 error(
                     &key,
-                    "invalid-group-name",
+                    Code::InvalidGroupName,
                     format!("`{bad}` is not a GitHub team"),
                     "GitHub groups are teams written `@org/team-slug`",
                 );
@@ -359,7 +360,7 @@ impl OAuth {
         if self.strict_roles && self.roles.is_empty() {
             error(
                 ".strict_roles",
-                "oauth-nobody-allowed",
+                Code::OauthNobodyAllowed,
                 "strict_roles without role groups refuses every user".into(),
                 "list groups under [grafana.oauth.roles] or drop strict_roles",
             );
@@ -371,7 +372,7 @@ impl OAuth {
         {
             error(
                 ".scopes",
-                "oauth-groups-scope-missing",
+                Code::OauthGroupsScopeMissing,
                 format!("Google returns no groups without the scope {GOOGLE_GROUPS_SCOPE}"),
                 "add it to scopes, or leave scopes empty to get it by default",
             );

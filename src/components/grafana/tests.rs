@@ -1,12 +1,13 @@
 //! `[grafana]` settings: the seed's defaults and the checks keyed by profile path.
 
 use super::*;
+use crate::diag::Code;
 
 fn settings(toml_text: &str) -> Grafana {
     toml::from_str(toml_text).expect("test settings parse")
 }
 
-fn codes(g: &Grafana) -> Vec<(String, &'static str)> {
+fn codes(g: &Grafana) -> Vec<(String, Code)> {
     g.check(&Stack::default())
         .into_iter()
         .map(|p| (p.key, p.diagnostic.code))
@@ -34,12 +35,12 @@ fn bad_values_are_reported_at_their_keys() {
     );
     let found = codes(&g);
     for expected in [
-        ("grafana.storage", "storage-empty"),
-        ("grafana.admin.password_key", "invalid-secret-key"),
-        ("grafana.dashboards.refresh", "invalid-grafana-duration"),
-        ("grafana.dashboards.refresh", "refresh-below-minimum"),
-        ("grafana.dashboards.max_data_points", "invalid-value"),
-        ("grafana.resources.requests.cpu", "request-above-limit"),
+        ("grafana.storage", Code::StorageEmpty),
+        ("grafana.admin.password_key", Code::InvalidSecretKey),
+        ("grafana.dashboards.refresh", Code::InvalidGrafanaDuration),
+        ("grafana.dashboards.refresh", Code::RefreshBelowMinimum),
+        ("grafana.dashboards.max_data_points", Code::InvalidValue),
+        ("grafana.resources.requests.cpu", Code::RequestAboveLimit),
     ] {
         assert!(
             found.contains(&(expected.0.into(), expected.1)),

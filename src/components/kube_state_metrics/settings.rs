@@ -1,5 +1,6 @@
 //! `[kube_state_metrics]` settings: the profile type, its defaults and the checks keyed by profile path.
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
@@ -105,7 +106,7 @@ impl KubeStateMetrics {
         (self.replicas > 1).then(|| {
             Problem::warning(
                 format!("{KEY}.replicas"),
-                "duplicated-series",
+                Code::DuplicatedSeries,
                 format!(
                     "{} replicas each export every object, so every kube_* series exists {} times",
                     self.replicas, self.replicas
@@ -121,7 +122,7 @@ impl KubeStateMetrics {
         if self.exported_resources.is_empty() {
             return vec![Problem::error(
                 key,
-                "no-exported-resources",
+                Code::NoExportedResources,
                 "exported_resources is empty, so kube-state-metrics would export nothing",
                 "list the kinds to export (at least \"pods\" and \"deployments\"), \
                  or set enabled = false",
@@ -139,7 +140,7 @@ impl KubeStateMetrics {
         (!missing.is_empty()).then(|| {
             Problem::warning(
                 key,
-                "alert-data-missing",
+                Code::AlertDataMissing,
                 format!(
                     "exported_resources leaves out {}, which the stack's alerts read",
                     missing.join(" and ")
@@ -155,7 +156,7 @@ impl KubeStateMetrics {
         (!readable.is_empty()).then(|| {
             Problem::warning(
                 key,
-                "reads-secret-values",
+                Code::ReadsSecretValues,
                 format!(
                     "exporting {} grants kube-state-metrics list and watch on them, which \
                      returns the content of every one in the cluster",
@@ -182,7 +183,7 @@ impl KubeStateMetrics {
             if !self.exported_resources.contains(resource) {
                 problems.push(Problem::error(
                     key.clone(),
-                    "allowlist-not-exported",
+                    Code::AllowlistNotExported,
                     format!("labels are allow-listed for {resource}, which is not exported"),
                     format!("add \"{resource}\" to {KEY}.exported_resources, or remove this entry"),
                 ));
@@ -207,7 +208,7 @@ pub(super) fn label_key_problem(key: &str, label: &str) -> Option<Problem> {
     if label == "*" {
         return Some(Problem::warning(
             key,
-            "all-labels-exported",
+            Code::AllLabelsExported,
             "`*` exports every label of every object as a metric label",
             "list the label keys you query instead; `*` can multiply kube-state-metrics' memory",
         ));
@@ -224,7 +225,7 @@ pub(super) fn label_key_problem(key: &str, label: &str) -> Option<Problem> {
     (!(name_ok && prefix_ok)).then(|| {
         Problem::error(
             key,
-            "invalid-label-key",
+            Code::InvalidLabelKey,
             format!("`{label}` is not a Kubernetes label key"),
             "write a label key such as \"app\" or \"app.kubernetes.io/name\" \
              (letters, digits, '-', '_', '.', with an optional DNS prefix and '/')",

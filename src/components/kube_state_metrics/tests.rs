@@ -1,5 +1,6 @@
 //! Tests of the `[kube_state_metrics]` settings, checks and objects.
 
+use crate::diag::Code;
 use std::collections::BTreeSet;
 
 use super::resources::ApiResource;
@@ -35,7 +36,7 @@ fn objects(ksm: &KubeStateMetrics) -> Vec<Object> {
 }
 
 /// `(key, code)` of every problem `check` finds.
-fn problems(ksm: &KubeStateMetrics) -> Vec<(String, &'static str)> {
+fn problems(ksm: &KubeStateMetrics) -> Vec<(String, Code)> {
     let problems = ksm.check(&Stack::default());
     problems
         .into_iter()
@@ -43,7 +44,7 @@ fn problems(ksm: &KubeStateMetrics) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-fn has(problems: &[(String, &str)], key: &str, code: &str) -> bool {
+fn has(problems: &[(String, Code)], key: &str, code: Code) -> bool {
     problems.iter().any(|(k, c)| k == key && *c == code)
 }
 
@@ -105,7 +106,7 @@ fn misspelled_resource_is_rejected_with_a_suggestion() {
 #[test]
 fn unknown_key_is_rejected() {
     let err = settings("replica = 2").unwrap_err();
-    assert_eq!(err.code, "unknown-key");
+    assert_eq!(err.code, Code::UnknownKey);
 }
 
 #[test]
@@ -117,12 +118,12 @@ fn checks_are_keyed_by_full_paths() {
     );
     let found = problems(&ksm);
     let cpu = "kube_state_metrics.resources.requests.cpu";
-    assert!(has(&found, cpu, "request-above-limit"), "{found:?}");
+    assert!(has(&found, cpu, Code::RequestAboveLimit), "{found:?}");
     assert!(
         has(
             &found,
             "kube_state_metrics.replicas",
-            "replicas-out-of-range"
+            Code::ReplicasOutOfRange
         ),
         "{found:?}"
     );
@@ -132,15 +133,15 @@ fn checks_are_keyed_by_full_paths() {
 fn exported_resources_are_checked() {
     let key = "kube_state_metrics.exported_resources";
     let empty = valid("exported_resources = []");
-    assert!(has(&problems(&empty), key, "no-exported-resources"));
+    assert!(has(&problems(&empty), key, Code::NoExportedResources));
 
     let risky = valid(
         r#"exported_resources = ["secrets", "nodes"]
         metric_labels_allowlist = {}"#,
     );
     let found = problems(&risky);
-    assert!(has(&found, key, "alert-data-missing"), "{found:?}");
-    assert!(has(&found, key, "reads-secret-values"), "{found:?}");
+    assert!(has(&found, key, Code::AlertDataMissing), "{found:?}");
+    assert!(has(&found, key, Code::ReadsSecretValues), "{found:?}");
 }
 
 #[test]
@@ -152,13 +153,16 @@ fn allowlist_must_name_exported_kinds_and_valid_keys() {
     );
     let found = problems(&ksm);
     let key = |kind: &str| format!("kube_state_metrics.metric_labels_allowlist.{kind}");
-    assert!(has(&found, &key("pods"), "invalid-label-key"), "{found:?}");
     assert!(
-        has(&found, &key("nodes"), "all-labels-exported"),
+        has(&found, &key("pods"), Code::InvalidLabelKey),
         "{found:?}"
     );
     assert!(
-        has(&found, &key("secrets"), "allowlist-not-exported"),
+        has(&found, &key("nodes"), Code::AllLabelsExported),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, &key("secrets"), Code::AllowlistNotExported),
         "{found:?}"
     );
     assert_eq!(found.len(), 3, "{found:?}");
@@ -184,7 +188,7 @@ fn extra_replicas_warn_about_duplicated_series_and_get_a_budget() {
     let ksm = valid("replicas = 2");
     let warning = (
         "kube_state_metrics.replicas".to_string(),
-        "duplicated-series",
+        Code::DuplicatedSeries,
     );
     assert_eq!(problems(&ksm), [warning]);
     let has_budget = |ksm| {

@@ -13,6 +13,7 @@ mod dashboard;
 mod objects;
 mod rules;
 
+use crate::diag::Code;
 use serde::Deserialize;
 
 use super::{Component, Context};
@@ -145,7 +146,7 @@ impl Component for NodeExporter {
         if a.filesystem_almost_full.ratio > a.filesystem_filling_up.ratio {
             problems.push(Problem::error(
                 format!("{key}.filesystem_almost_full.ratio"),
-                "alert-stages-inverted",
+                Code::AlertStagesInverted,
                 format!(
                     "the critical stage fires at {} free, before the warning stage at {}",
                     a.filesystem_almost_full.ratio, a.filesystem_filling_up.ratio

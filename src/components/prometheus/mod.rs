@@ -7,6 +7,7 @@ mod config;
 mod moved;
 mod rules;
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
@@ -169,7 +170,7 @@ impl Prometheus {
         (needed > available).then(|| {
             Problem::warning(
                 "prometheus.retention.time",
-                "retention-exceeds-storage",
+                Code::RetentionExceedsStorage,
                 format!(
                     "{} of {} series every {} needs about {:.1} GiB, but only {:.1} GiB are kept; the oldest data will be deleted by size before it is {} old",
                     self.retention.time,
@@ -210,7 +211,7 @@ impl Component for Prometheus {
         if self.scrape_timeout > self.scrape_interval {
             problems.push(Problem::error(
                 "prometheus.scrape_timeout",
-                "timeout-above-interval",
+                Code::TimeoutAboveInterval,
                 format!(
                     "scrape_timeout ({}) is longer than scrape_interval ({})",
                     self.scrape_timeout, self.scrape_interval
@@ -223,7 +224,7 @@ impl Component for Prometheus {
         {
             problems.push(Problem::error(
                 "prometheus.retention.size",
-                "retention-above-storage",
+                Code::RetentionAboveStorage,
                 format!("retention.size ({size}) is larger than the volume ({})", self.storage),
                 "keep retention.size at about 85% of prometheus.storage, or leave it unset to derive it",
             ));
@@ -232,7 +233,7 @@ impl Component for Prometheus {
         if self.query.max_concurrency == 0 {
             problems.push(Problem::error(
                 "prometheus.query.max_concurrency",
-                "invalid-value",
+                Code::InvalidValue,
                 "query.max_concurrency = 0 would refuse every query",
                 "set it to at least 1 (Prometheus' default is 20)",
             ));

@@ -3,6 +3,7 @@
 //! them gets one located error per key that says where it went.
 
 use super::Prometheus;
+use crate::diag::Code;
 use crate::model::Problem;
 
 /// (old key under `prometheus.`, new key).
@@ -66,7 +67,7 @@ fn problem(key: &str) -> Problem {
     match target {
         Some(new) => Problem::error(
             old.clone(),
-            "moved-key",
+            Code::MovedKey,
             format!("`{old}` moved to `{new}`"),
             format!(
                 "write it as `{new}` (the source's own table now holds its scrape job and alerts)"
@@ -74,7 +75,7 @@ fn problem(key: &str) -> Problem {
         ),
         None => Problem::error(
             old.clone(),
-            "unknown-key",
+            Code::UnknownKey,
             format!("unknown key `{old}`"),
             "scrape sources and alerts are set in [applications], [kubelet], [dapr], [kafka] and [kube_state_metrics] now",
         ),
@@ -126,7 +127,7 @@ mod tests {
         let p = prometheus("[alerts]\nhttp_status_label = \"code\"\n");
         let found = problems(&p);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].diagnostic.code, "unknown-key");
+        assert_eq!(found[0].diagnostic.code.name(), "unknown-key");
         assert_eq!(found[0].key, "prometheus.alerts.http_status_label");
     }
 }

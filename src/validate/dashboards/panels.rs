@@ -1,13 +1,14 @@
 //! Panel rules: unique ids, a known type, a description, a place inside the 24-column grid
 //! that no other panel takes, and datasources that are provisioned uids of the right type.
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::{GRID_WIDTH, PANEL_TYPES, panel_name, panels};
 
-pub type Finding = (&'static str, String, &'static str);
+pub type Finding = (Code, String, &'static str);
 
 /// A datasource reference that is not a provisioned uid of the same type.
 pub fn datasource_problem(
@@ -23,7 +24,7 @@ pub fn datasource_problem(
     match uid.and_then(|u| provisioned.get(u)) {
         Some(t) if Some(t.as_str()) == kind => None,
         _ => Some((
-            "dashboard-datasource-unknown",
+            Code::DashboardDatasourceUnknown,
             format!("{at} uses datasource {reference}, which is not a provisioned datasource"),
             "refer to a datasource as {\"type\", \"uid\"} with a uid the datasources ConfigMap provisions",
         )),
@@ -53,12 +54,12 @@ pub fn panel_problems(
         match p["id"].as_i64() {
             Some(id) if ids.insert(id) => {}
             Some(_) => out.push((
-                "dashboard-panel-id",
+                Code::DashboardPanelId,
                 format!("{at}: another panel has the same id"),
                 "give every panel a unique id",
             )),
             None => out.push((
-                "dashboard-panel-id",
+                Code::DashboardPanelId,
                 format!("{at} has no numeric id"),
                 "give every panel a unique id",
             )),
@@ -66,7 +67,7 @@ pub fn panel_problems(
         let kind = p["type"].as_str().unwrap_or_default();
         if !PANEL_TYPES.contains(&kind) {
             out.push((
-                "dashboard-panel-type",
+                Code::DashboardPanelType,
                 format!("{at} has type `{kind}`, which Grafana does not ship"),
                 "use a core panel type such as timeseries or stat",
             ));
@@ -77,7 +78,7 @@ pub fn panel_problems(
                 .is_none_or(|d| d.trim().is_empty())
         {
             out.push((
-                "dashboard-panel-description",
+                Code::DashboardPanelDescription,
                 format!("{at} has no description"),
                 "say what the panel shows and where its data comes from",
             ));
@@ -88,7 +89,7 @@ pub fn panel_problems(
                 for (other, o) in &placed {
                     if x < o.0 + o.2 && o.0 < x + w && y < o.1 + o.3 && o.1 < y + h {
                         out.push((
-                            "dashboard-panels-overlap",
+                            Code::DashboardPanelsOverlap,
                             format!("{at} overlaps {other}"),
                             "move one of them: panels must not share grid cells",
                         ));
@@ -97,7 +98,7 @@ pub fn panel_problems(
                 placed.push((panel_name(p), rect));
             }
             _ => out.push((
-                "dashboard-grid",
+                Code::DashboardGrid,
                 format!(
                     "{at} has gridPos {}, outside the 24-column grid",
                     p["gridPos"]
@@ -112,14 +113,14 @@ pub fn panel_problems(
             let target_at = format!("{at}, query {ref_id}");
             if ref_id.is_empty() || !ref_ids.insert(ref_id) {
                 out.push((
-                    "dashboard-target",
+                    Code::DashboardTarget,
                     format!("{target_at}: refId is empty or repeated"),
                     "give every query of a panel its own refId",
                 ));
             }
             match &t["datasource"] {
                 Value::Null if p["datasource"].is_null() => out.push((
-                    "dashboard-datasource-unknown",
+                    Code::DashboardDatasourceUnknown,
                     format!("{target_at} names no datasource"),
                     "set the datasource on the panel or the query",
                 )),

@@ -1,6 +1,7 @@
 //! Broken dashboards, built directly, make the checks fail with messages naming the
 //! dashboard and the panel.
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -56,7 +57,7 @@ pub fn dashboard(panels: Vec<Value>) -> Object {
     )
 }
 
-fn findings(objects: Vec<Object>) -> Vec<(&'static str, String)> {
+fn findings(objects: Vec<Object>) -> Vec<(Code, String)> {
     let refs: Vec<&Object> = objects.iter().collect();
     check(&refs, &files(&refs))
         .into_iter()
@@ -81,17 +82,20 @@ fn overlap_grid_and_ids_name_dashboard_and_panel() {
         panel(2, "Latency", (20, 0, 6, 8), "up"),
     ];
     let found = findings(vec![datasources_map(), dashboard(panels)]);
-    let has = |code: &str, text: &str| found.iter().any(|(c, m)| *c == code && m.contains(text));
+    let has = |code: Code, text: &str| found.iter().any(|(c, m)| *c == code && m.contains(text));
     assert!(
         has(
-            "dashboard-panels-overlap",
+            Code::DashboardPanelsOverlap,
             "dashboard `Test` (test.json), panel 2 `Errors` overlaps panel 1 `Requests`"
         ),
         "{found:?}"
     );
-    assert!(has("dashboard-panel-id", "panel 2 `Latency`"), "{found:?}");
     assert!(
-        has("dashboard-grid", "panel 2 `Latency` has gridPos"),
+        has(Code::DashboardPanelId, "panel 2 `Latency`"),
+        "{found:?}"
+    );
+    assert!(
+        has(Code::DashboardGrid, "panel 2 `Latency` has gridPos"),
         "{found:?}"
     );
 }
@@ -104,7 +108,7 @@ fn an_unknown_datasource_uid_is_reported() {
     assert!(
         found
             .iter()
-            .any(|(c, m)| *c == "dashboard-datasource-unknown"
+            .any(|(c, m)| *c == Code::DashboardDatasourceUnknown
                 && m.contains("dashboard `Test` (test.json), panel 1 `Requests`, query A")),
         "{found:?}"
     );
@@ -121,11 +125,11 @@ fn missing_descriptions_variables_and_bad_json_are_reported() {
         "{\"title\": ",
     );
     let found = findings(vec![datasources_map(), dashboard(vec![p]), broken]);
-    let codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
+    let codes: Vec<Code> = found.iter().map(|(c, _)| *c).collect();
     for code in [
-        "dashboard-panel-description",
-        "dashboard-variable-undefined",
-        "dashboard-invalid",
+        Code::DashboardPanelDescription,
+        Code::DashboardVariableUndefined,
+        Code::DashboardInvalid,
     ] {
         assert!(codes.contains(&code), "{code} not in {found:?}");
     }

@@ -1,6 +1,7 @@
 //! Variable rules: every variable is defined once, its datasource is provisioned, and every
 //! `$variable` a query uses is defined by the dashboard or by Grafana.
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -47,7 +48,7 @@ pub fn variable_problems(
         let at = format!("{name}, variable `{var}`");
         if !defined.insert(var.to_string()) {
             out.push((
-                "dashboard-variable",
+                Code::DashboardVariable,
                 format!("{at} is defined twice or has no name"),
                 "name every variable once",
             ));
@@ -75,7 +76,7 @@ pub fn variable_problems(
     for (at, expr) in exprs {
         for used in variables_used(expr).difference(&defined) {
             out.push((
-                "dashboard-variable-undefined",
+                Code::DashboardVariableUndefined,
                 format!("{at} uses ${used}, which the dashboard does not define"),
                 "add the variable to the dashboard's templating, or fix the name",
             ));

@@ -1,6 +1,7 @@
 //! OAuth settings: the role path, the environment and the consistency checks.
 
 use super::*;
+use crate::diag::Code;
 
 fn oauth(toml_text: &str) -> OAuth {
     toml::from_str(toml_text).expect("test settings parse")
@@ -9,7 +10,7 @@ fn oauth(toml_text: &str) -> OAuth {
 const BASE: &str =
     "client_id = \"grafana\"\nclient_secret = { secret = \"sso\", key = \"client-secret\" }\n";
 
-fn codes(o: &OAuth, has_host: bool) -> Vec<(String, &'static str)> {
+fn codes(o: &OAuth, has_host: bool) -> Vec<(String, Code)> {
     o.problems(has_host)
         .into_iter()
         .map(|p| (p.key, p.diagnostic.code))
@@ -70,14 +71,14 @@ fn inconsistent_settings_are_reported_at_their_keys() {
     ));
     let found = codes(&o, false);
     for expected in [
-        ("grafana.oauth", "oauth-without-host"),
-        ("grafana.oauth.auth_url", "oauth-url-missing"),
-        ("grafana.oauth.token_url", "oauth-url-insecure"),
+        ("grafana.oauth", Code::OauthWithoutHost),
+        ("grafana.oauth.auth_url", Code::OauthUrlMissing),
+        ("grafana.oauth.token_url", Code::OauthUrlInsecure),
         (
             "grafana.oauth.allowed_organizations",
-            "oauth-setting-unused",
+            Code::OauthSettingUnused,
         ),
-        ("grafana.oauth.strict_roles", "oauth-nobody-allowed"),
+        ("grafana.oauth.strict_roles", Code::OauthNobodyAllowed),
     ] {
         assert!(
             found.contains(&(expected.0.into(), expected.1)),
@@ -88,12 +89,14 @@ fn inconsistent_settings_are_reported_at_their_keys() {
         "provider = \"github\"\n{BASE}[roles]\nadmin = [\"platform\"]\n"
     ));
     assert!(
-        codes(&github, true).contains(&("grafana.oauth.roles.admin".into(), "invalid-group-name"))
+        codes(&github, true)
+            .contains(&("grafana.oauth.roles.admin".into(), Code::InvalidGroupName))
     );
     let quoted = oauth(&format!(
         "provider = \"gitlab\"\n{BASE}[roles]\neditor = [\"it's\"]\n"
     ));
     assert!(
-        codes(&quoted, true).contains(&("grafana.oauth.roles.editor".into(), "invalid-group-name"))
+        codes(&quoted, true)
+            .contains(&("grafana.oauth.roles.editor".into(), Code::InvalidGroupName))
     );
 }
