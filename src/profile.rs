@@ -16,8 +16,11 @@ pub const PRESET_DEV: &str = include_str!("../profiles/dev.toml");
 pub const EXTENDS: &str = "extends";
 /// How override sources are named.
 const OVERRIDE_PREFIX: &str = "--set ";
-/// How the embedded default is named in messages and file headers.
+/// How the embedded default is named in messages.
 pub const EMBEDDED_NAME: &str = "production.toml (built in)";
+/// How the embedded default is named in generated file headers: as the file it was compiled
+/// from, so `monstack render` and `monstack render profiles/production.toml` write the same bytes.
+const EMBEDDED_FILE: &str = "production.toml";
 
 /// The text of one profile and the name to show for it.
 #[derive(Debug, Clone)]
@@ -42,6 +45,9 @@ impl Source {
     /// The profile's file name without its directory, as written into generated headers
     /// (the output must not depend on where the user's checkout lives).
     pub fn file_name(&self) -> &str {
+        if self.name == EMBEDDED_NAME {
+            return EMBEDDED_FILE;
+        }
         self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name)
     }
 }

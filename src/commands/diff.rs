@@ -60,6 +60,7 @@ fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Result<Inventory, F
             path.display()
         );
     }
+    super::require_profile_file(Some(path))?;
     match pipeline::compile_path(Some(path), overrides)? {
         Ok(compilation) => Inventory::from_compilation(&compilation).map(Ok),
         Err(failure) => Ok(Err(failure)),

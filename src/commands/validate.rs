@@ -8,6 +8,7 @@ use crate::pipeline;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let p = &args.profile;
+    super::require_profile_file(p.profile.as_deref())?;
     let result = pipeline::compile_path(p.profile.as_deref(), &p.overrides)?;
     let result = result.and_then(|c| c.strict(args.strict));
     if args.format == Format::Json {
