@@ -60,8 +60,10 @@ pub struct ProfileArgs {
     /// Profile to use (TOML). Default: the built-in production profile.
     #[arg(value_name = "PROFILE")]
     pub profile: Option<PathBuf>,
-    /// Override one profile value, as a dotted key and a TOML value; repeatable.
-    /// Example: --set prometheus.replicas=1 --set 'stack.app_namespaces=["default","shop"]'
+    /// Override one profile value: a dotted key and a TOML value; repeatable, applied last.
+    /// Text that is not TOML is a string (--set stack.name=shop, --set 'grafana.dashboards.folder=Team A');
+    /// an empty value unsets an optional one (--set prometheus.host=).
+    /// Lists and tables are TOML: --set 'stack.app_namespaces=["default","shop"]'
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
 }
@@ -109,7 +111,7 @@ pub struct DiffArgs {
     /// The new side: a profile (.toml) or a directory rendered by monstack.
     #[arg(value_name = "B")]
     pub new: PathBuf,
-    /// Override one value of the new side (B), as a dotted key and a TOML value; repeatable.
+    /// Override one value of the new side (B), written as for `render --set`; repeatable.
     /// `monstack diff P P --set prometheus.replicas=1` previews what an override changes.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,

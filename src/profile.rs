@@ -176,7 +176,9 @@ fn parent_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>
 }
 
 /// Turns `--set KEY=VALUE` arguments into sources applied after the profile. VALUE is TOML
-/// (`1`, `"text"`, `["a", "b"]`, `{ cpu = "1" }`); a bare word is taken as a string.
+/// (`1`, `"text"`, `["a", "b"]`, `{ cpu = "1" }`); text that is not TOML (`dev`, `15 days`)
+/// is taken as a string, so the value check can say what is wrong with it, and an empty
+/// VALUE is the empty string, which unsets an optional value.
 pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
     sets.iter()
         .map(|set| {
@@ -189,13 +191,14 @@ pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
                 .help("write a dotted key and a TOML value, e.g. --set prometheus.replicas=1"));
             };
             let (key, value) = (key.trim(), value.trim());
+            let parses = |text: &str| toml::de::DeTable::parse(text).is_ok();
             let mut text = format!("{key} = {value}\n");
-            let bare_word = !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
-            if toml::de::DeTable::parse(&text).is_err() && bare_word {
-                text = format!("{key} = \"{value}\"\n");
+            // A value that opens an array, table or quoted string is meant as TOML: its syntax
+            // error is the useful message. A key that is not TOML keeps its own error.
+            let meant_as_toml = value.starts_with(['[', '{', '"', '\'']);
+            if !parses(&text) && !meant_as_toml && parses(&format!("{key} = 0")) {
+                let string = toml::Value::String(value.to_string());
+                text = format!("{key} = {string}\n");
             }
             Ok(Source {
                 name: format!("{OVERRIDE_PREFIX}{set}"),

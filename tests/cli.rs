@@ -346,6 +346,34 @@ fn set_overrides_are_applied_last_and_validated_like_file_values() {
 }
 
 #[test]
+fn set_takes_text_with_spaces_as_a_string_and_an_empty_value_as_unset() {
+    let unset = monstack(&["render", "--set", "prometheus.host="]);
+    assert!(unset.status.success(), "{}", stderr(&unset));
+    assert!(
+        !stdout(&unset).contains("prometheus.todo-chatbot.example.com"),
+        "the empty value unsets the host"
+    );
+    let quoted = monstack(&["render", "--set", "prometheus.host=\"\""]);
+    let body = |o: &std::process::Output| stdout(o).split_once('\n').unwrap().1.to_string();
+    assert_eq!(body(&unset), body(&quoted), "`key=` means `key=\"\"`");
+
+    let folder = monstack(&["validate", "--set", "grafana.dashboards.folder=Team A"]);
+    assert!(folder.status.success(), "{}", stderr(&folder));
+
+    // Not TOML, so a string, which the value check then explains.
+    let days = monstack(&["validate", "--set", "prometheus.retention.time=15 days"]);
+    assert_eq!(days.status.code(), Some(1));
+    let err = stderr(&days);
+    assert!(err.contains("`15 days` is not a duration"), "{err}");
+    assert!(err.contains("key: prometheus.retention.time"), "{err}");
+    assert!(!err.contains("toml-syntax"), "{err}");
+
+    let help = stdout(&monstack(&["render", "--help"]));
+    assert!(help.contains("Text that is not TOML is a string"), "{help}");
+    assert!(help.contains("an empty value unsets an optional one (--set prometheus.host=)"));
+}
+
+#[test]
 fn init_writes_a_valid_profile_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dev.toml");
