@@ -379,10 +379,21 @@ fn init_writes_a_valid_profile_and_refuses_to_overwrite() {
     let path = dir.path().join("dev.toml");
     let out = monstack(&["init", "--preset", "dev", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let parent = dir.path().join("production.toml");
+    assert!(parent.exists(), "the parent comes along");
+    let err = stderr(&out);
     assert!(
-        dir.path().join("production.toml").exists(),
-        "the parent comes along"
+        err.contains(&format!("wrote {}: dev.toml extends it", parent.display())),
+        "writing the parent is reported with the reason: {err}"
     );
+    // The schema line is kept, and the schema it names is beside the profile.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("#:schema ./monstack.schema.json\n"),
+        "{text}"
+    );
+    let schema = std::fs::read_to_string(dir.path().join("monstack.schema.json")).unwrap();
+    assert_eq!(schema, stdout(&monstack(&["schema"])));
     assert!(
         monstack(&["validate", path.to_str().unwrap()])
             .status
@@ -395,6 +406,28 @@ fn init_writes_a_valid_profile_and_refuses_to_overwrite() {
         monstack(&["init", "--force", path.to_str().unwrap()])
             .status
             .success()
+    );
+}
+
+#[test]
+fn init_keeps_an_existing_parent_and_says_what_the_variant_inherits() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = dir.path().join("production.toml");
+    std::fs::write(&parent, "[stack]\nname = \"mine\"\n").unwrap();
+    let path = dir.path().join("cost.toml");
+    let out = monstack(&["init", "--preset", "cost-optimized", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "kept {}, which cost.toml extends: it is not the shipped production profile",
+            parent.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&parent).unwrap(),
+        "[stack]\nname = \"mine\"\n"
     );
 }
 
