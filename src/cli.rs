@@ -4,24 +4,60 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const AFTER_HELP: &str = "\
-Examples:
-  monstack render                          Render the built-in production profile to stdout
-  monstack render | kubectl apply -f -     ...and apply it to the current cluster
-  monstack render -o monitoring/           Write one file per component into monitoring/
-  monstack render profiles/dev.toml -o monitoring/
-  monstack render --check -o out/production      Exit 1 with a diff if out/production is stale
-  monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1
-  monstack diff profiles/production.toml profiles/cost-optimized.toml
-  monstack init --preset dev my-stack.toml
+/// The examples `--help` and the man page show: what each does, and the command line.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Render the built-in production profile to stdout, and apply it",
+        "monstack render | kubectl apply -f -",
+    ),
+    (
+        "Render the dev profile into monitoring/, one file per component",
+        "monstack render profiles/dev.toml -o monitoring/",
+    ),
+    (
+        "Exit 1 with a diff if the committed out/production is stale",
+        "monstack render --check -o out/production",
+    ),
+    (
+        "Check a profile with one value overridden; write nothing",
+        "monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1",
+    ),
+    (
+        "Review what a variant changes, object by object",
+        "monstack diff profiles/production.toml profiles/cost-optimized.toml",
+    ),
+    (
+        "Start your own profile from a shipped one",
+        "monstack init --preset dev my-stack.toml",
+    ),
+];
 
-Exit codes: 0 success, 1 invalid profile, failed validation or differences found,
-2 usage or I/O error.";
+/// What each exit code means (the README says the same).
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (1, "invalid profile, failed validation or differences found"),
+    (
+        2,
+        "usage or I/O error (a profile or directory that does not exist or cannot be read)",
+    ),
+];
+
+fn after_help() -> String {
+    let mut text = String::from("Examples:\n");
+    for (what, command) in EXAMPLES {
+        text.push_str(&format!("  # {what}\n  {command}\n\n"));
+    }
+    text.push_str("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("  {code}  {meaning}\n"));
+    }
+    text.trim_end().to_string()
+}
 
 /// monstack compiles one TOML stack profile into validated Kubernetes manifests for a
 /// production monitoring stack (Prometheus, Alertmanager, kube-state-metrics, ...).
 #[derive(Debug, Parser)]
-#[command(name = "monstack", version, about, after_help = AFTER_HELP)]
+#[command(name = "monstack", version, about, after_help = after_help())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

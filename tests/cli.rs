@@ -461,6 +461,40 @@ fn schema_completions_and_man_print_something_useful() {
 }
 
 #[test]
+fn the_man_page_is_one_self_contained_page_with_readable_examples() {
+    let page = stdout(&monstack(&["man"]));
+    // No references to pages that are not installed (clap_mangen's `monstack-render(1)`).
+    assert!(!page.contains("(1)"), "{page}");
+    for sub in [
+        "render",
+        "validate",
+        "diff",
+        "init",
+        "schema",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            page.contains(&format!(".SS \"monstack {sub}")),
+            "no section for {sub}:\n{page}"
+        );
+    }
+    assert!(
+        page.contains("\\fB\\-o\\fR, \\fB\\-\\-output\\fR \\fIDIR\\fR"),
+        "{page}"
+    );
+    // Each example is an unfilled line of its own, so roff can neither join nor hyphenate it.
+    for (_, command) in monstack::cli::EXAMPLES {
+        let line = format!(".nf\n\\fB{}\\fR\n.fi\n", command.replace('-', "\\-"));
+        assert!(
+            page.contains(&line),
+            "example {command} is not on a line of its own"
+        );
+    }
+    assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
+}
+
+#[test]
 fn unusable_profile_files_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let binary = dir.path().join("binary.toml");
