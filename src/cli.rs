@@ -23,6 +23,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1",
     ),
     (
+        "Before upgrading: warn about what `kubectl apply` cannot change in the running stack",
+        "monstack validate profiles/production.toml --previous monitoring/",
+    ),
+    (
         "Review what a variant changes, object by object",
         "monstack diff profiles/production.toml profiles/cost-optimized.toml",
     ),
@@ -129,6 +133,10 @@ pub struct ValidateArgs {
     /// How to report problems.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The directory the running stack was rendered into: warn about changes `kubectl apply`
+    /// cannot make (immutable fields) and objects it will not delete, with what to do.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
