@@ -223,7 +223,7 @@ fn removal_advice(key: &ObjectKey) -> Vec<String> {
         _ => {}
     }
     advice.push(
-        "or apply with pruning, which deletes what a render no longer contains (README, Upgrades)"
+        "or apply with pruning, which deletes what a render no longer contains (README: Upgrade a running stack)"
             .to_string(),
     );
     advice
@@ -518,7 +518,7 @@ roleRef: {kind: ClusterRole, name: old}
         assert_eq!(warning.code, "object-no-longer-rendered");
         assert_eq!(
             warning.help.unwrap(),
-            "delete it once nothing needs it: `kubectl -n monitoring delete poddisruptionbudget prometheus`; or apply with pruning, which deletes what a render no longer contains (README, Upgrades)"
+            "delete it once nothing needs it: `kubectl -n monitoring delete poddisruptionbudget prometheus`; or apply with pruning, which deletes what a render no longer contains (README: Upgrade a running stack)"
         );
     }
 }
