@@ -58,6 +58,9 @@ command -v cargo >/dev/null || {
 
 if [ ! -x .venv/bin/kubernetes-validate ]; then
   echo "== installing kubernetes-validate (pip, into .venv)"
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0
+  { python3 -m venv .venv &&
+    .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0; } || {
+    echo "error: could not install kubernetes-validate into .venv (it comes from PyPI): check the network, then run this again" >&2
+    exit 1
+  }
 fi

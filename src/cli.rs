@@ -79,7 +79,7 @@ Without -o, one multi-document YAML stream goes to stdout, ordered so that
 With -o DIR, DIR receives 00-namespace.yaml and one <component>.yaml per component;
 `kubectl apply -f DIR` works in one pass. Files in DIR that monstack did not write are kept.
 With --check -o DIR, nothing is written: the exit code is 1 and a diff is printed when DIR
-differs from what the profile renders.")]
+differs from what the profile renders, 2 when DIR does not exist.")]
     Render(RenderArgs),
     /// Load, build and validate a profile without writing anything.
     Validate(ValidateArgs),
