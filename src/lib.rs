@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod schema;
 pub mod templates;
+pub mod upgrade;
 pub mod validate;
 
 use std::ffi::OsString;

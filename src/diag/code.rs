@@ -15,16 +15,25 @@ pub enum Stage {
     /// Checks of the rendered objects against each other; they find mistakes in monstack
     /// itself (a component that renders inconsistent objects), not in the profile.
     Output,
+    /// Comparing the render with the previous one (`validate --previous`): changes that
+    /// `kubectl apply` cannot make on a running stack.
+    Upgrade,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 3] = [Stage::Profile, Stage::Settings, Stage::Output];
+    pub const ALL: [Stage; 4] = [
+        Stage::Profile,
+        Stage::Settings,
+        Stage::Output,
+        Stage::Upgrade,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Stage::Profile => "Reading the profile",
             Stage::Settings => "Settings that do not fit together",
             Stage::Output => "Checks of the rendered objects",
+            Stage::Upgrade => "Upgrading a running stack",
         }
     }
 
@@ -40,6 +49,11 @@ impl Stage {
                 "monstack checks the objects it rendered before writing them. These codes point at a \
                  mistake in monstack (a component renders objects that do not fit together), not in \
                  the profile: please report them with the profile that caused them."
+            }
+            Stage::Upgrade => {
+                "`monstack validate --previous DIR` compares the render with the one applied before. \
+                 These warnings name changes `kubectl apply` refuses or leaves behind, and the \
+                 commands to use instead (README: Upgrade a running stack)."
             }
         }
     }
@@ -312,6 +326,12 @@ codes! {
     /// A panel queries a metric that no scraped job produces and no rule records.
     MetricNotProduced = "metric-not-produced", Output,
         Message("dashboard `Kafka` (kafka.json), panel 1 `Lag`: kafka_consumergroup_lag is produced by job kafka-exporter, which is not scraped");
+    /// A field the API server does not let `kubectl apply` change on a running object (a StatefulSet's volume claims, a selector); a warning.
+    ImmutableFieldChanged = "immutable-field-changed", Upgrade,
+        Message("StatefulSet monitoring/prometheus: spec.volumeClaimTemplates cannot change in place; `kubectl apply` is refused for it");
+    /// An object of the previous render that this one no longer contains: `kubectl apply -f` leaves it running; a warning.
+    ObjectNoLongerRendered = "object-no-longer-rendered", Upgrade,
+        Message("PodDisruptionBudget monitoring/prometheus is no longer rendered; `kubectl apply -f` leaves it in the cluster");
 }
 
 impl fmt::Display for Code {
