@@ -188,3 +188,11 @@ fn build_one(c: &dyn Resolved, cx: &Context<'_>) -> anyhow::Result<Part> {
         objects,
     })
 }
+
+/// A container's requests and limits in Kubernetes' form.
+pub(crate) fn pod_resources(
+    r: &crate::model::Resources,
+) -> k8s_openapi::api::core::v1::ResourceRequirements {
+    let (requests, limits) = r.quantities();
+    crate::k8s::pod::resource_requirements(requests, limits)
+}

@@ -119,6 +119,14 @@ impl Resources {
         }
     }
 
+    /// (cpu, memory) of the requests and of the limits, as Kubernetes writes them.
+    pub fn quantities(&self) -> ((&str, &str), (&str, &str)) {
+        (
+            (self.requests.cpu.as_str(), self.requests.memory.as_str()),
+            (self.limits.cpu.as_str(), self.limits.memory.as_str()),
+        )
+    }
+
     /// Problems with requests above limits, keyed relative to `prefix` (`prometheus.resources`).
     pub fn check(&self, prefix: &str) -> Vec<Problem> {
         let mut problems = Vec::new();

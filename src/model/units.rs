@@ -100,10 +100,6 @@ impl Quantity {
     pub fn value(&self) -> f64 {
         self.value
     }
-
-    pub fn to_k8s(&self) -> k8s_openapi::apimachinery::pkg::api::resource::Quantity {
-        k8s_openapi::apimachinery::pkg::api::resource::Quantity(self.text.clone())
-    }
 }
 
 string_value!(

@@ -5,6 +5,7 @@
 //! Dashboards are re-read from disk while Grafana runs; datasources and the provider only at
 //! start, so the pod template carries a hash of those two files and rolls when they change.
 
+use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
@@ -285,7 +286,7 @@ fn stateful_set(
         readiness_probe: Some(pod::http_probe("/api/health", PORT_NAME)),
         liveness_probe: Some(pod::liveness_probe("/api/health", PORT_NAME)),
         volume_mounts: Some(mounts),
-        ..pod::container(NAME, g.image.as_str(), &g.resources)
+        ..pod::container(NAME, g.image.as_str(), pod_resources(&g.resources))
     };
     let annotations = BTreeMap::from([("checksum/provisioning".to_string(), checksum)]);
     let template = app.pod_template(
@@ -309,7 +310,7 @@ fn stateful_set(
             template,
             volume_claim_templates: Some(vec![pod::pvc_template(
                 "storage",
-                &g.storage,
+                g.storage.as_str(),
                 cx.stack.storage_class.as_ref().map(|c| c.as_str()),
             )]),
             ..StatefulSetSpec::default()

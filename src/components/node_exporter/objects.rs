@@ -1,6 +1,7 @@
 //! node-exporter's objects in the agents' namespace: a ServiceAccount without an API token,
 //! a headless Service (the scrape target's address) and the DaemonSet.
 
+use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
@@ -82,7 +83,7 @@ fn host_mount(name: &str, path: &str) -> VolumeMount {
 }
 
 fn daemon_set(n: &NodeExporter, app: &App<'_>) -> DaemonSet {
-    let mut container = pod::container(NAME, n.image.as_str(), &n.resources);
+    let mut container = pod::container(NAME, n.image.as_str(), pod_resources(&n.resources));
     container.args = Some(args());
     container.env = Some(vec![pod::field_env("HOST_IP", "status.hostIP")]);
     container.ports = Some(vec![ContainerPort {

@@ -7,6 +7,7 @@ mod config;
 mod moved;
 mod rules;
 
+use crate::components::pod_resources;
 use crate::diag::Code;
 use std::collections::BTreeMap;
 
@@ -363,7 +364,8 @@ impl Prometheus {
     }
 
     fn stateful_set(&self, app: &App<'_>, stack: &Stack) -> StatefulSet {
-        let mut container = pod::container(NAME, self.image.as_str(), &self.resources);
+        let mut container =
+            pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
         container.args = Some(self.args());
         container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
         container.readiness_probe = Some(pod::http_probe("/-/ready", PORT_NAME));
@@ -397,7 +399,7 @@ impl Prometheus {
                 template: app.pod_template(BTreeMap::new(), spec),
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "data",
-                    &self.storage,
+                    self.storage.as_str(),
                     stack.storage_class.as_ref().map(|c| c.as_str()),
                 )]),
                 ..StatefulSetSpec::default()
