@@ -87,6 +87,16 @@ impl RuleGroup {
     }
 }
 
+/// The group of a component's enabled alerts (`None` for a disabled one); no group when
+/// every alert is disabled.
+pub fn alert_group(
+    name: &str,
+    alerts: impl IntoIterator<Item = Option<Rule>>,
+) -> Option<RuleGroup> {
+    let rules: Vec<Rule> = alerts.into_iter().flatten().collect();
+    (!rules.is_empty()).then(|| RuleGroup::new(name, None, rules))
+}
+
 /// A recording rule.
 pub fn record(record: &str, comment: &str, expr: impl Into<String>) -> Rule {
     Rule::Record(Record {

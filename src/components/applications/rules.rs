@@ -2,19 +2,15 @@
 //! p95) and the two alerts over them. `stack.http_status_label` names the status-code label.
 
 use super::{Alerts, JOB};
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent, record};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
 use crate::model::Stack;
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
-    let mut groups = vec![recording(stack)];
-    let rules: Vec<_> = [high_error_rate(alerts, stack), high_latency(alerts, stack)]
-        .into_iter()
-        .flatten()
-        .collect();
-    if !rules.is_empty() {
-        groups.push(RuleGroup::new("application.alerts", None, rules));
-    }
-    groups
+    let alerts = alert_group(
+        "application.alerts",
+        [high_error_rate(alerts, stack), high_latency(alerts, stack)],
+    );
+    [recording(stack)].into_iter().chain(alerts).collect()
 }
 
 fn recording(stack: &Stack) -> RuleGroup {

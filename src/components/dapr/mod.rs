@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::{Component, Context};
-use crate::contrib::rules::{AlertText, RuleGroup, Severity};
+use crate::contrib::rules::{AlertText, Severity, alert_group};
 use crate::contrib::scrape::{ScrapeJob, copy, keep, namespace_and_pod};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
@@ -69,11 +69,9 @@ impl Component for Dapr {
     }
 
     fn contribute(&self, stack: &Stack) -> Contributions {
-        let alerts: Vec<Rule> = self.sidecar_down(stack).into_iter().collect();
         Contributions {
             scrape_jobs: vec![job(stack)],
-            rule_groups: (!alerts.is_empty())
-                .then(|| RuleGroup::new("dapr.alerts", None, alerts))
+            rule_groups: alert_group("dapr.alerts", [self.sidecar_down(stack)])
                 .into_iter()
                 .collect(),
             ..Contributions::default()

@@ -9,7 +9,7 @@ mod dashboard;
 use serde::Deserialize;
 
 use super::{Component, Context};
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, record};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, record};
 use crate::contrib::scrape::{ScrapeJob, copy, keep, namespace_and_pod};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
@@ -76,10 +76,8 @@ impl Component for Kafka {
     }
 
     fn contribute(&self, stack: &Stack) -> Contributions {
-        let mut rule_groups = vec![recording()];
-        if let Some(alert) = self.offline_partitions(stack) {
-            rule_groups.push(RuleGroup::new("kafka.alerts", None, vec![alert]));
-        }
+        let alerts = alert_group("kafka.alerts", [self.offline_partitions(stack)]);
+        let rule_groups = [recording()].into_iter().chain(alerts).collect();
         Contributions {
             scrape_jobs: vec![self.job()],
             rule_groups,

@@ -13,7 +13,7 @@ mod resources;
 mod settings;
 
 use super::{Component, Context};
-use crate::contrib::rules::{AlertText, RuleGroup, Severity};
+use crate::contrib::rules::{AlertText, Severity, alert_group};
 use crate::contrib::{Contributions, Rule, ScrapeJob};
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
@@ -65,11 +65,9 @@ impl Component for KubeStateMetrics {
             ScrapeJob::stack_pods(stack, NAME, service, "/metrics").with_metrics(&self.metrics());
         // Its `namespace`, `pod` and `container` labels describe other objects, not itself.
         job.honor_labels = true;
-        let alerts: Vec<Rule> = self.pod_not_ready(stack).into_iter().collect();
         Contributions {
             scrape_jobs: vec![job],
-            rule_groups: (!alerts.is_empty())
-                .then(|| RuleGroup::new("kube-state-metrics.alerts", None, alerts))
+            rule_groups: alert_group("kube-state-metrics.alerts", [self.pod_not_ready(stack)])
                 .into_iter()
                 .collect(),
             ..Contributions::default()

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::kube_state_metrics::JOB as KUBE_STATE;
 use super::{Component, Context};
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent, record};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
 use crate::contrib::scrape::{KubeletAuth, ScrapeJob, copy, drop};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
@@ -94,16 +94,13 @@ impl Component for Kubelet {
     }
 
     fn contribute(&self, stack: &Stack) -> Contributions {
-        let mut rule_groups = vec![recording()];
-        let alerts: Vec<Rule> = [self.high_cpu_usage(stack), self.high_memory_usage(stack)]
-            .into_iter()
-            .flatten()
-            .collect();
-        if !alerts.is_empty() {
-            // The limits come from kube-state-metrics: without it these cannot be computed.
-            rule_groups
-                .push(RuleGroup::new("kubernetes.alerts", None, alerts).needing(&[KUBE_STATE]));
-        }
+        // The limits come from kube-state-metrics: without it these cannot be computed.
+        let alerts = alert_group(
+            "kubernetes.alerts",
+            [self.high_cpu_usage(stack), self.high_memory_usage(stack)],
+        )
+        .map(|g| g.needing(&[KUBE_STATE]));
+        let rule_groups = [recording()].into_iter().chain(alerts).collect();
         Contributions {
             scrape_jobs: vec![self.job()],
             rule_groups,

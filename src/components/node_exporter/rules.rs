@@ -4,7 +4,7 @@
 
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent, record};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
 use crate::model::Stack;
 
 /// Real filesystems of the node: not tmpfs, container layers or squashfs snaps.
@@ -21,19 +21,15 @@ fn free_ratio() -> String {
 }
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
-    let mut groups = vec![recording()];
-    let rules: Vec<Rule> = [
-        filling_up(alerts, stack),
-        almost_full(alerts, stack),
-        memory_pressure(alerts, stack),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !rules.is_empty() {
-        groups.push(RuleGroup::new("node.alerts", None, rules));
-    }
-    groups
+    let alerts = alert_group(
+        "node.alerts",
+        [
+            filling_up(alerts, stack),
+            almost_full(alerts, stack),
+            memory_pressure(alerts, stack),
+        ],
+    );
+    [recording()].into_iter().chain(alerts).collect()
 }
 
 fn recording() -> RuleGroup {
