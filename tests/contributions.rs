@@ -122,3 +122,63 @@ fn keys_that_left_prometheus_say_where_they_went() {
         ]
     );
 }
+
+/// Node agents run apart: a pod with host access (host network or PID, a hostPath volume) is
+/// only ever rendered into a namespace that enforces Pod Security `privileged` and says why;
+/// the stack's own namespace enforces `restricted`.
+#[test]
+fn host_access_only_in_namespaces_that_allow_it_and_say_why() {
+    use monstack::k8s::Object;
+    for path in common::shipped_profiles() {
+        let c = common::compile(&path);
+        let level = |ns: &str| {
+            c.manifest.objects().find_map(|o| match o {
+                Object::Namespace(n) if o.name() == ns => Some((
+                    n.metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("pod-security.kubernetes.io/enforce").cloned()),
+                    n.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("monstack.io/pod-security-reason").cloned()),
+                )),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            level(c.stack.namespace.as_str())
+                .and_then(|(l, _)| l)
+                .as_deref(),
+            Some("restricted"),
+            "{}",
+            path.display()
+        );
+        let mut host_pods = 0;
+        for o in c.manifest.objects() {
+            let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
+                continue;
+            };
+            let host = spec.host_network == Some(true)
+                || spec.host_pid == Some(true)
+                || spec.volumes.iter().flatten().any(|v| v.host_path.is_some());
+            if !host {
+                continue;
+            }
+            host_pods += 1;
+            let ns = o.namespace().unwrap_or_default();
+            let (enforce, reason) = level(ns).unwrap_or_else(|| panic!("{ns} is not rendered"));
+            assert_eq!(enforce.as_deref(), Some("privileged"), "{}", o.id());
+            assert!(
+                reason.is_some_and(|r| !r.is_empty()),
+                "{}: no reason",
+                o.id()
+            );
+        }
+        assert!(
+            host_pods >= 1,
+            "{}: node-exporter has host access",
+            path.display()
+        );
+    }
+}
