@@ -27,6 +27,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "monstack validate profiles/production.toml --previous monitoring/",
     ),
     (
+        "Before the first apply: the Secrets to create, with a command for each",
+        "monstack secrets profiles/production.toml",
+    ),
+    (
+        "Before the first apply: the storage class, CRDs and controllers the stack expects",
+        "monstack prerequisites profiles/production.toml --format json",
+    ),
+    (
         "Review what a variant changes, object by object",
         "monstack diff profiles/production.toml profiles/cost-optimized.toml",
     ),
@@ -83,6 +91,19 @@ differs from what the profile renders, 2 when DIR does not exist.")]
     Render(RenderArgs),
     /// Load, build and validate a profile without writing anything.
     Validate(ValidateArgs),
+    /// List the Secrets the rendered stack reads, with a command to create each.
+    #[command(after_help = "\
+monstack never renders a Secret: the profile names existing ones. Each is listed once, in the
+namespace of the pods that read it, with its keys and what each holds, the component and the
+profile key that name it, and a `kubectl create secret` command with a <placeholder> for
+every value (never a value). Where a program needs a hashed value, the command produces it
+with htpasswd, which asks for the password.")]
+    Secrets(ChecklistArgs),
+    /// List what must exist in the cluster before `kubectl apply`, besides the Secrets.
+    #[command(after_help = "\
+The storage class, CRDs and controllers, buckets: each is contributed by the component that
+needs it, and listed once with every component that needs it.")]
+    Prerequisites(ChecklistArgs),
     /// Compare two stacks object by object; each side is a profile or a rendered directory.
     Diff(DiffArgs),
     /// Write a commented starter profile.
@@ -139,6 +160,23 @@ pub struct ValidateArgs {
     /// cannot make (immutable fields) and objects it will not delete, with what to do.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// How to print the list (an invalid profile prints its diagnostics as `validate` does).
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -473,6 +473,8 @@ fn the_man_page_is_one_self_contained_page_with_readable_examples() {
     for sub in [
         "render",
         "validate",
+        "secrets",
+        "prerequisites",
         "diff",
         "init",
         "schema",

@@ -12,6 +12,7 @@ pub mod dashboards;
 pub mod flows;
 pub mod rules;
 pub mod scrape;
+pub mod secrets;
 
 use crate::model::endpoints::{AlertReceiver, Datasource, ServiceAddress};
 
@@ -19,6 +20,7 @@ pub use dashboards::{Dashboard, PanelSet};
 pub use flows::{Destination, Flow, Peer};
 pub use rules::{Alert, Record, Rule, RuleGroup, Severity};
 pub use scrape::ScrapeJob;
+pub use secrets::{SecretKey, SecretRef, ValueFormat};
 
 /// Everything one component contributes. Built from its settings and `[stack]` alone.
 #[derive(Debug, Clone, Default)]
@@ -51,18 +53,6 @@ pub struct NamespaceRequest {
     pub pod_security: &'static str,
     /// Why, written on the namespace.
     pub reason: String,
-}
-
-/// A Secret the user creates and the profile names; monstack only refers to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretRef {
-    pub name: String,
-    /// The keys read, each with what it holds.
-    pub keys: Vec<(String, String)>,
-    /// The profile key that names the Secret.
-    pub profile_key: String,
-    /// Whether the workload starts without it.
-    pub optional: bool,
 }
 
 /// A capability one component needs another to provide.
@@ -160,9 +150,11 @@ impl Collected {
             .flat_map(|(name, c)| c.secrets.iter().map(move |s| (*name, s)))
     }
 
-    /// Names of the Secrets the stack reads (monstack never renders Secrets).
-    pub fn secret_names(&self) -> std::collections::BTreeSet<String> {
-        self.secrets().map(|(_, s)| s.name.clone()).collect()
+    /// `(namespace, name)` of every Secret the stack reads (monstack never renders Secrets).
+    pub fn secret_names(&self) -> std::collections::BTreeSet<(&str, &str)> {
+        self.secrets()
+            .map(|(_, s)| (s.namespace.as_str(), s.name.as_str()))
+            .collect()
     }
 
     pub fn flows(&self) -> impl Iterator<Item = (&'static str, &Flow)> {
@@ -241,7 +233,7 @@ pub fn storage_class_prerequisite(stack: &crate::model::Stack) -> Vec<Prerequisi
         .map(|class| Prerequisite {
             kind: "StorageClass".into(),
             name: class.to_string(),
-            why: "its volumes are claimed from this class (stack.storage_class)".into(),
+            why: "volumes are claimed from this class (stack.storage_class)".into(),
         })
         .collect()
 }

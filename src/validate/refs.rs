@@ -302,13 +302,16 @@ fn secret_references(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnost
         let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
             continue;
         };
+        let namespace = o.namespace().unwrap_or_default();
         for secret in secrets_read(spec) {
-            if !declared.contains(&secret) {
+            if !declared.contains(&(namespace, secret.as_str())) {
                 out.push(error(
                     Code::SecretUndeclared,
                     o,
-                    format!("pod reads Secret {secret}, which no profile setting names"),
-                    "name the Secret in the component's settings so it is declared as external",
+                    format!(
+                        "pod reads Secret {namespace}/{secret}, which no profile setting names in that namespace"
+                    ),
+                    "name the Secret in the component's settings so it is declared as external, in the namespace of the pods that read it",
                 ));
             }
         }
@@ -519,16 +522,21 @@ mod tests {
             found,
             vec![(Code::SecretUndeclared, "Deployment/ns/web".to_string())]
         );
-        let declared = of(Contributions {
-            secrets: vec![SecretRef {
-                name: "web-creds".into(),
-                keys: Vec::new(),
-                profile_key: "web.secret".into(),
-                optional: false,
-            }],
-            ..Contributions::default()
-        });
-        assert!(codes(vec![web], &declared).is_empty());
+        let declared_in = |namespace: &str| {
+            of(Contributions {
+                secrets: vec![SecretRef {
+                    name: "web-creds".into(),
+                    namespace: namespace.into(),
+                    keys: Vec::new(),
+                    profile_key: "web.secret".into(),
+                    optional: false,
+                }],
+                ..Contributions::default()
+            })
+        };
+        // A Secret of the same name in another namespace is not one the pod can read.
+        assert_eq!(codes(vec![web.clone()], &declared_in("other")), found);
+        assert!(codes(vec![web], &declared_in("ns")).is_empty());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, SecretRef, storage_class_prerequisite,
+    Contributions, Destination, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
+    storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
@@ -105,10 +106,11 @@ impl Component for Alertmanager {
                 .into_iter()
                 .map(|(integration, secret)| SecretRef {
                     name: secret.to_string(),
+                    namespace: stack.namespace.to_string(),
                     keys: self
                         .receivers
                         .secret(integration)
-                        .map(|(_, key)| vec![(key.to_string(), integration.holds().to_string())])
+                        .map(|(_, key)| vec![SecretKey::plain(key, integration.holds())])
                         .unwrap_or_default(),
                     profile_key: format!("alertmanager.receivers.{}.secret", integration.name()),
                     optional: false,

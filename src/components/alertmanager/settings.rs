@@ -144,12 +144,13 @@ const INTEGRATIONS: [Integration; 3] = [
 ];
 
 impl Integration {
-    /// What the integration's Secret key holds.
+    /// What the integration's Secret key holds, as a noun phrase (also the placeholder in
+    /// the command `monstack secrets` prints).
     pub(super) fn holds(self) -> &'static str {
         match self {
-            Integration::Pagerduty => "the PagerDuty Events API v2 routing key",
-            Integration::Slack => "the Slack incoming-webhook URL",
-            Integration::Webhook => "the webhook URL",
+            Integration::Pagerduty => "PagerDuty Events API v2 routing key",
+            Integration::Slack => "Slack incoming-webhook URL",
+            Integration::Webhook => "webhook URL",
         }
     }
 

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Capability, Contributions, Destination, Flow, Need, Peer, ScrapeJob, SecretRef,
+    Capability, Contributions, Destination, Flow, Need, Peer, ScrapeJob, SecretKey, SecretRef,
     storage_class_prerequisite,
 };
 use crate::k8s::Object;
@@ -206,7 +206,7 @@ impl Component for Grafana {
                         "grafana_http_request_duration_seconds_count",
                     ]),
             ],
-            secrets: self.secrets(),
+            secrets: self.secrets(stack.namespace.as_str()),
             flows: vec![Flow::new(
                 Peer::Component(NAME.into()),
                 Destination::Datasources,
@@ -230,37 +230,39 @@ impl Component for Grafana {
 impl Grafana {
     /// The existing Secrets Grafana reads: the admin login, the encryption key, the OAuth
     /// client secret.
-    fn secrets(&self) -> Vec<SecretRef> {
-        let mut secrets = vec![SecretRef {
-            name: self.admin.secret.to_string(),
-            keys: vec![
-                (self.admin.user_key.clone(), "the admin user name".into()),
-                (self.admin.password_key.clone(), "the admin password".into()),
-            ],
-            profile_key: "grafana.admin.secret".into(),
+    fn secrets(&self, namespace: &str) -> Vec<SecretRef> {
+        let secret = |name: &DnsLabel, profile_key: &str, keys: Vec<SecretKey>| SecretRef {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            keys,
+            profile_key: profile_key.into(),
             optional: false,
-        }];
+        };
+        let mut secrets = vec![secret(
+            &self.admin.secret,
+            "grafana.admin.secret",
+            vec![
+                SecretKey::plain(&self.admin.user_key, "admin user name"),
+                SecretKey::plain(&self.admin.password_key, "admin password"),
+            ],
+        )];
         if let Some(key) = &self.secret_key {
-            secrets.push(SecretRef {
-                name: key.secret.to_string(),
-                keys: vec![(
-                    key.key.clone(),
-                    "the key that encrypts stored credentials".into(),
+            secrets.push(secret(
+                &key.secret,
+                "grafana.secret_key.secret",
+                vec![SecretKey::plain(
+                    &key.key,
+                    "key that encrypts stored credentials",
                 )],
-                profile_key: "grafana.secret_key.secret".into(),
-                optional: false,
-            });
+            ));
         }
         if let Some(oauth) = self.oauth() {
-            secrets.push(SecretRef {
-                name: oauth.client_secret.secret.to_string(),
-                keys: vec![(
-                    oauth.client_secret.key.clone(),
-                    "the OAuth client secret".into(),
-                )],
-                profile_key: "grafana.oauth.client_secret.secret".into(),
-                optional: false,
-            });
+            let client_secret = &oauth.client_secret;
+            secrets.push(secret(
+                &client_secret.secret,
+                "grafana.oauth.client_secret.secret",
+                vec![SecretKey::plain(&client_secret.key, "OAuth client secret")],
+            ));
         }
         secrets
     }
