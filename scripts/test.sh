@@ -1,27 +1,14 @@
 #!/usr/bin/env bash
 # Runs ALL of monstack's tests, including the checks by the real programs.
-# Installs what the tests need first (Debian/Ubuntu, as root or with sudo):
-#   - promtool and amtool (Debian packages prometheus, prometheus-alertmanager)
-#   - kubernetes-validate (PyPI, into .venv/ beside this repository's Cargo.toml)
-# Then: cargo fmt --check, cargo clippy, cargo test (snapshots must match, never auto-accepted),
-# and `monstack render --check` of every shipped profile against the committed out/.
+# First installs what the tests need, or says what is missing and how to install it
+# (scripts/install-test-deps.sh: build-essential, python3-venv, promtool, amtool,
+# kubernetes-validate). Then: cargo fmt --check, cargo clippy, cargo test (snapshots and
+# README examples must match, never auto-accepted), and `monstack render --check` of every
+# shipped profile against the committed out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
-  echo "== installing promtool and amtool (apt)"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    prometheus prometheus-alertmanager >/dev/null
-fi
-
-if [ ! -x .venv/bin/kubernetes-validate ]; then
-  echo "== installing kubernetes-validate (pip, into .venv)"
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0
-fi
+bash scripts/install-test-deps.sh
 
 echo "== promtool: $(promtool --version 2>&1 | head -1)"
 echo "== amtool: $(amtool --version 2>&1 | head -1)"

@@ -4,24 +4,72 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const AFTER_HELP: &str = "\
-Examples:
-  monstack render                          Render the built-in production profile to stdout
-  monstack render | kubectl apply -f -     ...and apply it to the current cluster
-  monstack render -o monitoring/           Write one file per component into monitoring/
-  monstack render profiles/dev.toml -o monitoring/
-  monstack render --check -o out/production      Exit 1 with a diff if out/production is stale
-  monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1
-  monstack diff profiles/production.toml profiles/cost-optimized.toml
-  monstack init --preset dev my-stack.toml
+/// The examples `--help` and the man page show: what each does, and the command line.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Render the built-in production profile to stdout, and apply it",
+        "monstack render | kubectl apply -f -",
+    ),
+    (
+        "Render the dev profile into monitoring/, one file per component",
+        "monstack render profiles/dev.toml -o monitoring/",
+    ),
+    (
+        "Exit 1 with a diff if the committed out/production is stale",
+        "monstack render --check -o out/production",
+    ),
+    (
+        "Check a profile with one value overridden; write nothing",
+        "monstack validate profiles/cost-optimized.toml --set prometheus.replicas=1",
+    ),
+    (
+        "Before upgrading: warn about what `kubectl apply` cannot change in the running stack",
+        "monstack validate profiles/production.toml --previous monitoring/",
+    ),
+    (
+        "Before the first apply: the Secrets to create, with a command for each",
+        "monstack secrets profiles/production.toml",
+    ),
+    (
+        "Before the first apply: the storage class, CRDs and controllers the stack expects",
+        "monstack prerequisites profiles/production.toml --format json",
+    ),
+    (
+        "Review what a variant changes, object by object",
+        "monstack diff profiles/production.toml profiles/cost-optimized.toml",
+    ),
+    (
+        "Start your own profile from a shipped one",
+        "monstack init --preset dev my-stack.toml",
+    ),
+];
 
-Exit codes: 0 success, 1 invalid profile, failed validation or differences found,
-2 usage or I/O error.";
+/// What each exit code means (the README says the same).
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (1, "invalid profile, failed validation or differences found"),
+    (
+        2,
+        "usage or I/O error (a profile or directory that does not exist or cannot be read)",
+    ),
+];
+
+fn after_help() -> String {
+    let mut text = String::from("Examples:\n");
+    for (what, command) in EXAMPLES {
+        text.push_str(&format!("  # {what}\n  {command}\n\n"));
+    }
+    text.push_str("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("  {code}  {meaning}\n"));
+    }
+    text.trim_end().to_string()
+}
 
 /// monstack compiles one TOML stack profile into validated Kubernetes manifests for a
 /// production monitoring stack (Prometheus, Alertmanager, kube-state-metrics, ...).
 #[derive(Debug, Parser)]
-#[command(name = "monstack", version, about, after_help = AFTER_HELP)]
+#[command(name = "monstack", version, about, after_help = after_help())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -39,10 +87,23 @@ Without -o, one multi-document YAML stream goes to stdout, ordered so that
 With -o DIR, DIR receives 00-namespace.yaml and one <component>.yaml per component;
 `kubectl apply -f DIR` works in one pass. Files in DIR that monstack did not write are kept.
 With --check -o DIR, nothing is written: the exit code is 1 and a diff is printed when DIR
-differs from what the profile renders.")]
+differs from what the profile renders, 2 when DIR does not exist.")]
     Render(RenderArgs),
     /// Load, build and validate a profile without writing anything.
     Validate(ValidateArgs),
+    /// List the Secrets the rendered stack reads, with a command to create each.
+    #[command(after_help = "\
+monstack never renders a Secret: the profile names existing ones. Each is listed once, in the
+namespace of the pods that read it, with its keys and what each holds, the component and the
+profile key that name it, and a `kubectl create secret` command with a <placeholder> for
+every value (never a value). Where a program needs a hashed value, the command produces it
+with htpasswd, which asks for the password.")]
+    Secrets(ChecklistArgs),
+    /// List what must exist in the cluster before `kubectl apply`, besides the Secrets.
+    #[command(after_help = "\
+The storage class, CRDs and controllers, buckets: each is contributed by the component that
+needs it, and listed once with every component that needs it.")]
+    Prerequisites(ChecklistArgs),
     /// Compare two stacks object by object; each side is a profile or a rendered directory.
     Diff(DiffArgs),
     /// Write a commented starter profile.
@@ -62,8 +123,10 @@ pub struct ProfileArgs {
     /// Profile to use (TOML). Default: the built-in production profile.
     #[arg(value_name = "PROFILE")]
     pub profile: Option<PathBuf>,
-    /// Override one profile value, as a dotted key and a TOML value; repeatable.
-    /// Example: --set prometheus.replicas=1 --set 'stack.app_namespaces=["default","shop"]'
+    /// Override one profile value: a dotted key and a TOML value; repeatable, applied last.
+    /// Text that is not TOML is a string (--set stack.name=shop, --set 'grafana.dashboards.folder=Team A');
+    /// an empty value unsets an optional one (--set prometheus.host=).
+    /// Lists and tables are TOML: --set 'stack.app_namespaces=["default","shop"]'
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
 }
@@ -93,6 +156,27 @@ pub struct ValidateArgs {
     /// How to report problems.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The directory the running stack was rendered into: warn about changes `kubectl apply`
+    /// cannot make (immutable fields) and objects it will not delete, with what to do.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// How to print the list (an invalid profile prints its diagnostics as `validate` does).
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,7 +195,7 @@ pub struct DiffArgs {
     /// The new side: a profile (.toml) or a directory rendered by monstack.
     #[arg(value_name = "B")]
     pub new: PathBuf,
-    /// Override one value of the new side (B), as a dotted key and a TOML value; repeatable.
+    /// Override one value of the new side (B), written as for `render --set`; repeatable.
     /// `monstack diff P P --set prometheus.replicas=1` previews what an override changes.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,

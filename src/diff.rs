@@ -156,6 +156,11 @@ impl Inventory {
         Ok(())
     }
 
+    /// The object with this key, as parsed from YAML or converted from the typed object.
+    pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
+        self.objects.get(key).map(|placed| &placed.value)
+    }
+
     pub fn len(&self) -> usize {
         self.objects.len()
     }
@@ -163,6 +168,14 @@ impl Inventory {
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
     }
+}
+
+/// What a caller adds to a rendered report: field changes to mark with `!` (by object and
+/// path) and a note printed before the summary line.
+#[derive(Debug, Default)]
+pub struct Annotations {
+    pub immutable: BTreeSet<(ObjectKey, String)>,
+    pub note: String,
 }
 
 /// Everything that differs between two inventories.
@@ -452,15 +465,21 @@ impl Report {
 
     /// The whole report as text, summary line last. `colour` adds ANSI colours.
     pub fn render(&self, colour: bool) -> String {
+        self.render_annotated(colour, &Annotations::default())
+    }
+
+    /// The report with marked fields and a note before the summary line.
+    pub fn render_annotated(&self, colour: bool, annotations: &Annotations) -> String {
         let paint = Paint(colour);
         let mut out = String::new();
         for (file, diffs) in &self.files {
             let _ = writeln!(out, "{}", paint.bold(file));
             for diff in diffs {
-                render_object(&mut out, diff, paint);
+                render_object(&mut out, diff, paint, &annotations.immutable);
             }
             out.push('\n');
         }
+        out.push_str(&annotations.note);
         out.push_str(&self.summary());
         out.push('\n');
         out
@@ -471,7 +490,12 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn render_object(out: &mut String, diff: &ObjectDiff, paint: Paint) {
+fn render_object(
+    out: &mut String,
+    diff: &ObjectDiff,
+    paint: Paint,
+    immutable: &BTreeSet<(ObjectKey, String)>,
+) {
     let key = &diff.key;
     match &diff.status {
         Status::Added => {
@@ -486,7 +510,12 @@ fn render_object(out: &mut String, diff: &ObjectDiff, paint: Paint) {
                 .map_or(String::new(), |f| format!(" (moved from {f})"));
             let _ = writeln!(out, "{}", paint.yellow(&format!("  ~ {key}{moved}")));
             for field in fields {
+                let start = out.len();
                 render_field(out, field, paint);
+                // `!` in the margin: a change `kubectl apply` cannot make (see `upgrade`).
+                if immutable.contains(&(key.clone(), field.path.clone())) {
+                    out.replace_range(start..start + MARK.len(), MARK);
+                }
             }
         }
     }
@@ -494,6 +523,8 @@ fn render_object(out: &mut String, diff: &ObjectDiff, paint: Paint) {
 
 /// Indentation of a field line, and of the lines of a list or text diff below it.
 const FIELD: &str = "      ";
+/// The start of a field line whose change the API server refuses in place.
+const MARK: &str = "    ! ";
 const DETAIL: &str = "          ";
 /// Above this width a replaced value is shown as a `-` line and a `+` line.
 const INLINE_WIDTH: usize = 60;

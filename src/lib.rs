@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod commands;
 pub mod components;
+pub mod contrib;
+pub mod derive;
 pub mod diag;
 pub mod diff;
 pub mod emit;
@@ -19,6 +21,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod schema;
 pub mod templates;
+pub mod upgrade;
 pub mod validate;
 
 use std::ffi::OsString;

@@ -1,15 +1,17 @@
 //! The compiler driver: profile text → typed settings → objects → validated manifest.
 //! Each stage collects every problem it can before the pipeline stops, so one run reports all.
 
+use crate::diag::Code;
 use std::path::Path;
 
-use crate::components::{self, Context, Manifest, Resolved};
-use crate::diag::{Code, Diagnostic, Failure, did_you_mean};
-use crate::model::endpoints::Endpoints;
-use crate::model::{self, Document, Stack};
+use crate::components::{self, Context, Resolved};
+use crate::contrib::Collected;
+use crate::diag::{Diagnostic, Failure, did_you_mean};
+use crate::k8s::Manifest;
+use crate::model::{self, Document, Problem, Stack};
 use crate::profile::{self, Source};
 use crate::templates::Templates;
-use crate::{emit, validate};
+use crate::{derive, emit, validate};
 
 /// A successful compilation: what was read and everything that will be written.
 #[derive(Debug)]
@@ -18,7 +20,8 @@ pub struct Compilation {
     /// The profile's file name, written into generated file headers.
     pub profile_file: String,
     pub stack: Stack,
-    pub endpoints: Endpoints,
+    /// What every enabled component contributed.
+    pub collected: Collected,
     pub manifest: Manifest,
     /// The manifest serialized, one YAML text per part (see `emit::documents`).
     pub documents: Vec<String>,
@@ -84,18 +87,29 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         return Ok(Err(Failure { diagnostics }));
     };
 
+    let collected = components::collect(&components, &stack);
+    diagnostics.extend(
+        unmet_needs(&components, &collected, &stack)
+            .into_iter()
+            .map(|p| doc.locate(p)),
+    );
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(Err(Failure { diagnostics }));
+    }
     let templates = Templates::load()?;
-    let endpoints = components::endpoints(&components, &stack);
     let cx = Context {
         stack: &stack,
-        endpoints: &endpoints,
+        collected: &collected,
         templates: &templates,
     };
-    let manifest = components::build_all(&components, &cx)?;
+    let mut manifest = components::build_all(&components, &cx)?;
+    manifest
+        .parts
+        .extend(derive::parts(&manifest, &collected, &stack));
     // Serializing and checking read the same objects; on two cores they run side by side.
     let (problems, documents) = std::thread::scope(|s| {
         let documents = s.spawn(|| emit::documents(&manifest));
-        let problems = validate::check(&manifest, &endpoints);
+        let problems = validate::check(&manifest, &collected);
         (problems, documents.join())
     });
     let documents =
@@ -108,7 +122,7 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         source_name: doc.main_name().to_string(),
         profile_file: describe(sources),
         stack,
-        endpoints,
+        collected,
         manifest,
         documents,
         warnings: diagnostics,
@@ -133,6 +147,42 @@ fn describe(sources: &[Source]) -> String {
     } else {
         format!("{file} with {}", sets.join(" "))
     }
+}
+
+/// A need no enabled component meets, located at the needing key, naming the component that
+/// would meet it when one is registered but disabled.
+fn unmet_needs(
+    components: &[Box<dyn Resolved>],
+    collected: &Collected,
+    stack: &Stack,
+) -> Vec<Problem> {
+    let needs = collected
+        .by_component
+        .iter()
+        .flat_map(|(_, c)| c.needs.iter());
+    needs
+        .filter(|need| !collected.provides(need.capability))
+        .map(|need| {
+            let provider = components
+                .iter()
+                .filter(|c| !c.enabled())
+                .find(|c| c.contribute(stack).provides(need.capability));
+            let help = match provider {
+                Some(p) => format!(
+                    "set `{}.enabled = true`, or `{}` to false",
+                    p.name(),
+                    need.key
+                ),
+                None => format!("no component provides it; set `{}` to false", need.key),
+            };
+            Problem::error(
+                need.key.clone(),
+                Code::UnmetNeed,
+                format!("`{}` needs {}: {}", need.key, need.capability, need.why),
+                help,
+            )
+        })
+        .collect()
 }
 
 type ResolvedProfile = (Option<Stack>, Vec<Box<dyn Resolved>>, Vec<Diagnostic>);

@@ -16,8 +16,11 @@ pub const PRESET_DEV: &str = include_str!("../profiles/dev.toml");
 pub const EXTENDS: &str = "extends";
 /// How override sources are named.
 const OVERRIDE_PREFIX: &str = "--set ";
-/// How the embedded default is named in messages and file headers.
+/// How the embedded default is named in messages.
 pub const EMBEDDED_NAME: &str = "production.toml (built in)";
+/// How the embedded default is named in generated file headers: as the file it was compiled
+/// from, so `monstack render` and `monstack render profiles/production.toml` write the same bytes.
+const EMBEDDED_FILE: &str = "production.toml";
 
 /// The text of one profile and the name to show for it.
 #[derive(Debug, Clone)]
@@ -51,6 +54,9 @@ impl Source {
     /// The profile's file name without its directory, as written into generated headers
     /// (the output must not depend on where the user's checkout lives).
     pub fn file_name(&self) -> &str {
+        if self.name == EMBEDDED_NAME {
+            return EMBEDDED_FILE;
+        }
         self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name)
     }
 }
@@ -188,7 +194,9 @@ fn parent_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>
 }
 
 /// Turns `--set KEY=VALUE` arguments into sources applied after the profile. VALUE is TOML
-/// (`1`, `"text"`, `["a", "b"]`, `{ cpu = "1" }`); a bare word is taken as a string.
+/// (`1`, `"text"`, `["a", "b"]`, `{ cpu = "1" }`); text that is not TOML (`dev`, `15 days`)
+/// is taken as a string, so the value check can say what is wrong with it, and an empty
+/// VALUE is the empty string, which unsets an optional value.
 pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
     sets.iter()
         .map(|set| {
@@ -201,13 +209,14 @@ pub fn overrides(sets: &[String]) -> Result<Vec<Source>, Diagnostic> {
                 .help("write a dotted key and a TOML value, e.g. --set prometheus.replicas=1"));
             };
             let (key, value) = (key.trim(), value.trim());
+            let parses = |text: &str| toml::de::DeTable::parse(text).is_ok();
             let mut text = format!("{key} = {value}\n");
-            let bare_word = !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
-            if toml::de::DeTable::parse(&text).is_err() && bare_word {
-                text = format!("{key} = \"{value}\"\n");
+            // A value that opens an array, table or quoted string is meant as TOML: its syntax
+            // error is the useful message. A key that is not TOML keeps its own error.
+            let meant_as_toml = value.starts_with(['[', '{', '"', '\'']);
+            if !parses(&text) && !meant_as_toml && parses(&format!("{key} = 0")) {
+                let string = toml::Value::String(value.to_string());
+                text = format!("{key} = {string}\n");
             }
             Ok(Source {
                 name: format!("{OVERRIDE_PREFIX}{set}"),

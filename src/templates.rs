@@ -17,12 +17,8 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/prometheus/prometheus.yml.j2"),
     ),
     (
-        "prometheus/alerts.yml.j2",
-        include_str!("../templates/prometheus/alerts.yml.j2"),
-    ),
-    (
-        "prometheus/recording.yml.j2",
-        include_str!("../templates/prometheus/recording.yml.j2"),
+        "prometheus/rules.yml.j2",
+        include_str!("../templates/prometheus/rules.yml.j2"),
     ),
     (
         "alertmanager/alertmanager.yml.j2",

@@ -331,7 +331,7 @@ fn replicas_gossip_and_are_offered_to_prometheus_one_by_one() {
     let (_dir, path) = profile(ALL_RECEIVERS);
     let c = common::compile(&path);
     let alerts = c
-        .endpoints
+        .collected
         .alert_receiver()
         .expect("alertmanager offers an alert receiver");
     assert_eq!(alerts.targets.len(), 3);

@@ -65,7 +65,7 @@ fn three_mistakes_are_three_errors_in_one_run() {
 
 #[test]
 fn both_mistakes_of_one_table_are_reported_as_the_readme_shows() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/my-stack.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/my-stack.toml");
     let failure = pipeline::compile_path(Some(&path), &[])
         .unwrap()
         .unwrap_err();

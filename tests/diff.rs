@@ -190,3 +190,108 @@ fn set_previews_an_override_on_the_new_side() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("spec.replicas: 2 → 3"), "{text}");
 }
+
+#[test]
+fn changes_kubectl_apply_cannot_make_are_marked_with_what_to_do() {
+    let out = monstack(&[
+        "diff",
+        "profiles/production.toml",
+        "profiles/cost-optimized.toml",
+    ]);
+    let text = stdout(&out);
+    // The volume claim template shrinks: marked in the margin, explained before the summary.
+    assert!(
+        text.contains(
+            "\n    ! spec.volumeClaimTemplates[data].spec.resources.requests.storage: 50Gi → 20Gi\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("      spec.replicas: 2 → 1\n"),
+        "mutable fields stay unmarked: {text}"
+    );
+    let (_, advice) = text
+        .split_once("\nBefore `kubectl apply -f`:\n")
+        .unwrap_or_else(|| panic!("no upgrade advice:\n{text}"));
+    for expected in [
+        "  ! StatefulSet monitoring/prometheus: spec.volumeClaimTemplates[data].spec.resources.requests.storage cannot change in place",
+        "volumes cannot shrink: data-prometheus-0, data-prometheus-1 keep 50Gi",
+        "        kubectl -n monitoring delete statefulset prometheus --cascade=orphan\n",
+        "  ! PodDisruptionBudget monitoring/prometheus is no longer rendered; `kubectl apply -f` leaves it in the cluster\n",
+        "        kubectl -n monitoring delete poddisruptionbudget prometheus\n",
+    ] {
+        assert!(
+            advice.contains(expected),
+            "missing {expected:?} in:\n{advice}"
+        );
+    }
+    let summary = text.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with("objects unchanged"),
+        "summary last: {summary}"
+    );
+}
+
+#[test]
+fn validate_previous_warns_about_the_same_upgrade_hazards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let running = tmp.path().join("monitoring");
+    render_to("profiles/production.toml", &running);
+    let running = running.to_string_lossy().into_owned();
+
+    let args = [
+        "validate",
+        "profiles/cost-optimized.toml",
+        "--previous",
+        &running,
+    ];
+    let out = monstack(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "warnings only: {err}");
+    assert!(
+        err.contains("warning[immutable-field-changed]: StatefulSet monitoring/prometheus: spec.volumeClaimTemplates[data]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`kubectl -n monitoring delete statefulset prometheus --cascade=orphan`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "warning[object-no-longer-rendered]: PodDisruptionBudget monitoring/prometheus"
+        ),
+        "{err}"
+    );
+
+    let strict = monstack(&[&args[..], &["--strict"]].concat());
+    assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+
+    let json = monstack(&[&args[..], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"immutable-field-changed"), "{codes:?}");
+    assert!(codes.contains(&"object-no-longer-rendered"), "{codes:?}");
+
+    // The same profile as the running stack: nothing to warn about.
+    let same = monstack(&[
+        "validate",
+        "profiles/production.toml",
+        "--previous",
+        &running,
+    ]);
+    assert!(same.status.success());
+    assert!(!stderr(&same).contains("warning"), "{}", stderr(&same));
+
+    let missing = monstack(&["validate", "--previous", "no/such/dir"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("no such directory"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar};
 use monstack::diag::Code;
 use monstack::k8s::Object;
 use monstack::pipeline::{self, Compilation};
-use monstack::validate::promql::{PRODUCED, substitute_variables, variable_expr};
+use monstack::validate::promql::{substitute_variables, variable_expr};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{Expr, VectorSelector};
 use promql_parser::util::{ExprVisitor, walk_expr};
@@ -107,7 +107,8 @@ fn panels(d: &Json) -> &Vec<Json> {
 fn queries(slug: &str, d: &Json) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for p in panels(d) {
-        for t in p["targets"].as_array().unwrap() {
+        // Row headings have no queries.
+        for t in p["targets"].as_array().into_iter().flatten() {
             out.push((
                 format!("{slug} / {}", p["title"]),
                 t["expr"].as_str().unwrap().to_string(),
@@ -224,11 +225,16 @@ fn dashboards_are_valid_grafana_json() {
                     "{at}: panel id {} twice",
                     p["id"]
                 );
+                let is_row = p["type"] == "row";
                 assert!(
-                    !p["description"].as_str().unwrap().is_empty(),
+                    is_row || !p["description"].as_str().unwrap().is_empty(),
                     "{at}: {title} has no description"
                 );
-                assert_eq!(p["maxDataPoints"], 1000, "{at}: {title}");
+                if is_row {
+                    assert_eq!(p["gridPos"]["w"], 24, "{at}: row {title} spans the grid");
+                } else {
+                    assert_eq!(p["maxDataPoints"], 1000, "{at}: {title}");
+                }
                 let g = &p["gridPos"];
                 let (x, y, w, h) = (
                     g["x"].as_u64().unwrap(),
@@ -245,7 +251,7 @@ fn dashboards_are_valid_grafana_json() {
                         );
                     }
                 }
-                for t in p["targets"].as_array().unwrap() {
+                for t in p["targets"].as_array().into_iter().flatten() {
                     let ds = (
                         t["datasource"]["type"].as_str().unwrap().to_string(),
                         t["datasource"]["uid"].as_str().unwrap().to_string(),
@@ -271,13 +277,14 @@ fn dashboards_are_valid_grafana_json() {
 
 #[test]
 fn every_query_parses_and_every_metric_is_produced() {
-    let exports = |job: &str, metric: &str| {
-        PRODUCED
-            .iter()
-            .any(|(j, ms)| *j == job && ms.contains(&metric))
-    };
     for path in common::shipped_profiles() {
         let c = common::compile(&path);
+        // Provenance is what the components contribute: each job with its metric families.
+        let exports = |job: &str, metric: &str| {
+            c.collected
+                .scrape_jobs()
+                .any(|j| j.name == job && j.exports(metric))
+        };
         let recorded = recorded(&c);
         let jobs = scrape_jobs(&c);
         let mut checked = 0;
@@ -320,12 +327,14 @@ fn the_jobs_dashboards_select_are_the_rendered_scrape_jobs() {
             .unwrap(),
     );
     let jobs = scrape_jobs(&c);
-    for (job, _) in PRODUCED {
+    for job in c.collected.scrape_jobs() {
         assert!(
-            jobs.contains(*job),
-            "the metric catalog names job {job}, which production does not scrape: {jobs:?}"
+            jobs.contains(&job.name),
+            "job {} is contributed but prometheus.yml does not scrape it: {jobs:?}",
+            job.name
         );
     }
+    assert_eq!(jobs.len(), c.collected.scrape_jobs().count(), "{jobs:?}");
 }
 
 #[test]
@@ -367,16 +376,26 @@ fn datasources_point_at_rendered_services() {
 }
 
 #[test]
-fn without_prometheus_there_is_no_prometheus_datasource_and_no_dashboard() {
+fn grafana_without_prometheus_is_a_located_unmet_need_naming_both_keys() {
     let (_dir, path) = profile("[prometheus]\nenabled = false\n");
-    let c = common::compile(&path);
-    assert!(datasource_uids(&c).is_empty(), "{:?}", datasource_uids(&c));
-    assert!(dashboards(&c).is_empty());
+    let failure = monstack::pipeline::compile_path(Some(&path), &[])
+        .expect("no internal error")
+        .expect_err("Grafana needs a metrics datasource");
+    let d = &failure.diagnostics[0];
+    assert_eq!(d.code.name(), "unmet-need", "{d:?}");
+    assert_eq!(d.key.as_deref(), Some("grafana.enabled"));
     assert!(
-        c.manifest
-            .objects()
-            .any(|o| o.name() == "grafana" && o.kind() == "StatefulSet")
+        d.message.contains("a prometheus datasource"),
+        "{}",
+        d.message
     );
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(help.contains("prometheus.enabled = true"), "{help}");
+    assert!(help.contains("grafana.enabled"), "{help}");
+    // Without Grafana too, the profile is fine.
+    let (_dir, path) = profile("[prometheus]\nenabled = false\n[grafana]\nenabled = false\n");
+    let c = common::compile(&path);
+    assert!(c.manifest.objects().all(|o| o.name() != "grafana"));
 }
 
 #[test]
@@ -410,7 +429,7 @@ fn validate_with_overview(c: &Compilation, edit: impl Fn(&mut Json)) -> Vec<(Str
             }
         }
     }
-    monstack::validate::check(&manifest, &c.endpoints)
+    monstack::validate::check(&manifest, &c.collected)
         .into_iter()
         .filter(|d| d.is_error())
         .map(|d| (d.code.to_string(), d.message))

@@ -23,7 +23,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use monstack::k8s::Object;
 use monstack::k8s::meta::App;
 use monstack::k8s::pod;
-use monstack::model::Resources;
 
 /// The Kubernetes version the schemas are checked against.
 const KUBERNETES_VERSION: &str = "1.33";
@@ -426,7 +425,7 @@ fn hardened() -> Vec<Object> {
     let mut container = pod::container(
         "app",
         "example.com/app:v1.0.0",
-        &Resources::new(("10m", "16Mi"), ("100m", "64Mi")),
+        pod::resource_requirements(("10m", "16Mi"), ("100m", "64Mi")),
     );
     container.readiness_probe = Some(pod::http_probe("/ready", "http"));
     container.liveness_probe = Some(pod::liveness_probe("/healthy", "http"));

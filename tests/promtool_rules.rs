@@ -6,8 +6,9 @@
 //! - the Go templates in annotations reach the file intact and expand as written.
 //!
 //! Thresholds and `for` differ between profiles, so the promtool test files are generated here
-//! from each profile's `[prometheus.alerts]` (read with the `toml` crate, falling back to the
-//! seed's values, which are also the compiler's defaults), never written for one profile.
+//! from each profile's alert tables (`[<component>.alerts]`, read with the `toml` crate,
+//! falling back to the seed's values, which are also the compiler's defaults), never written
+//! for one profile. Each contributing component has its own rule file; promtool loads them all.
 
 mod common;
 
@@ -51,11 +52,7 @@ struct Rendered {
 fn render(profile: &Path) -> Rendered {
     let c = common::compile(profile);
     let files = common::config_map(&c, "prometheus-rules");
-    assert!(
-        files.contains_key("recording.yml"),
-        "{}: no recording.yml",
-        profile.display()
-    );
+    assert!(!files.is_empty(), "{}: no rule files", profile.display());
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).expect("write rule file");
@@ -85,22 +82,24 @@ fn scrape_jobs(prometheus_yml: &str) -> BTreeSet<String> {
 }
 
 impl Rendered {
-    /// Every rule of one file, as parsed YAML.
-    fn rules(&self, file: &str) -> Vec<Value> {
-        let Some(text) = self.files.get(file) else {
-            return Vec::new();
-        };
-        let doc: Value = serde_yaml_ng::from_str(text).expect("rule file parses");
-        doc["groups"]
-            .as_sequence()
-            .into_iter()
-            .flatten()
-            .flat_map(|g| g["rules"].as_sequence().cloned().unwrap_or_default())
+    /// Every rule of every rule file, as parsed YAML.
+    fn rules(&self) -> Vec<Value> {
+        self.files
+            .values()
+            .flat_map(|text| {
+                let doc: Value = serde_yaml_ng::from_str(text).expect("rule file parses");
+                doc["groups"]
+                    .as_sequence()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|g| g["rules"].as_sequence().cloned().unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 
     fn alert(&self, name: &str) -> Option<Value> {
-        self.rules("alerts.yml")
+        self.rules()
             .into_iter()
             .find(|r| r["alert"].as_str() == Some(name))
     }
@@ -113,13 +112,10 @@ impl Rendered {
         serde_yaml_ng::from_value(rule["annotations"].clone()).expect("annotations are strings")
     }
 
-    /// The file names promtool loads, in evaluation order (recording rules first).
+    /// The file names promtool loads. Each component's file lists its recording groups before
+    /// the alerts that read them.
     fn rule_file_names(&self) -> Vec<String> {
-        ["recording.yml", "alerts.yml"]
-            .into_iter()
-            .filter(|f| self.files.contains_key(*f))
-            .map(String::from)
-            .collect()
+        self.files.keys().cloned().collect()
     }
 }
 
@@ -136,46 +132,80 @@ enum Threshold {
     None,
 }
 
-/// Alert name, profile table, threshold and `for`: the seed's "Alerting Rules", which are the
-/// compiler's defaults.
-const SEED: [(&str, &str, Threshold, &str); 7] = [
+/// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
+/// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
+/// defaults. A disabled component renders none of its alerts.
+const SEED: [(&str, &str, &str, Threshold, &str); 10] = [
     (
         "HighErrorRate",
+        "applications",
         "high_error_rate",
         Threshold::Ratio(0.05),
         "5m",
     ),
     (
         "KafkaOfflinePartitions",
-        "kafka_offline_partitions",
+        "kafka",
+        "offline_partitions",
         Threshold::None,
         "1m",
     ),
     (
         "DaprSidecarDown",
-        "dapr_sidecar_down",
+        "dapr",
+        "sidecar_down",
         Threshold::None,
         "1m",
     ),
     (
         "HighLatency",
+        "applications",
         "high_latency",
         Threshold::Latency("2s"),
         "5m",
     ),
     (
         "HighCPUUsage",
+        "kubelet",
         "high_cpu_usage",
         Threshold::Ratio(0.9),
         "10m",
     ),
     (
         "HighMemoryUsage",
+        "kubelet",
         "high_memory_usage",
         Threshold::Ratio(0.9),
         "10m",
     ),
-    ("PodNotReady", "pod_not_ready", Threshold::None, "5m"),
+    (
+        "PodNotReady",
+        "kube_state_metrics",
+        "pod_not_ready",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "NodeFilesystemFillingUp",
+        "node_exporter",
+        "filesystem_filling_up",
+        Threshold::Ratio(0.15),
+        "1h",
+    ),
+    (
+        "NodeFilesystemAlmostFull",
+        "node_exporter",
+        "filesystem_almost_full",
+        Threshold::Ratio(0.05),
+        "30m",
+    ),
+    (
+        "NodeMemoryPressure",
+        "node_exporter",
+        "memory_pressure",
+        Threshold::Ratio(0.9),
+        "15m",
+    ),
 ];
 
 /// One alert as the profile sets it.
@@ -187,7 +217,7 @@ struct Setting {
     for_ms: u64,
 }
 
-/// `[prometheus.alerts]` of one profile with the seed's values filled in.
+/// The alert tables of one profile with the seed's values filled in.
 struct ProfileAlerts {
     status_label: String,
     alerts: BTreeMap<&'static str, Setting>,
@@ -201,21 +231,23 @@ fn profile_alerts(profile: &Path) -> ProfileAlerts {
         let value: serde_json::Value = doc.section(name).expect("the table reads");
         serde_json::from_value(value).expect("a table")
     };
-    let (prometheus, stack) = (table("prometheus"), table("stack"));
-    let section = prometheus
-        .get("alerts")
-        .and_then(|a| a.as_table())
-        .cloned()
-        .unwrap_or_default();
+    let stack = table("stack");
     let alerts = SEED
         .iter()
-        .map(|&(name, key, threshold, for_default)| {
-            let table = section
-                .get(key)
+        .map(|&(name, component, key, threshold, for_default)| {
+            let owner = table(component);
+            let table = owner
+                .get("alerts")
+                .and_then(|a| a.get(key))
                 .and_then(|t| t.as_table())
                 .cloned()
                 .unwrap_or_default();
-            (name, setting(&table, threshold, for_default))
+            let mut s = setting(&table, threshold, for_default);
+            s.enabled &= owner
+                .get("enabled")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(true);
+            (name, s)
         })
         .collect();
     ProfileAlerts {
@@ -791,6 +823,202 @@ fn pod_not_ready(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// One node-exporter target: its job, and the node name as `instance` and `node`.
+const NODE_LABELS: [(&str, &str); 3] = [
+    ("job", "node-exporter"),
+    ("instance", "node-a"),
+    ("node", "node-a"),
+];
+
+fn node(name: &str, extra: &[(&str, &str)], values: String) -> Series {
+    let mut labels = NODE_LABELS.to_vec();
+    labels.extend_from_slice(extra);
+    series(name, &labels, values)
+}
+
+/// A filesystem of node-a: its size, free bytes and read-only flag.
+fn filesystem(
+    mountpoint: &str,
+    fstype: &str,
+    readonly: f64,
+    free: String,
+    steps: u64,
+) -> Vec<Series> {
+    let labels = [
+        ("device", "/dev/sda1"),
+        ("fstype", fstype),
+        ("mountpoint", mountpoint),
+    ];
+    vec![
+        node("node_filesystem_size_bytes", &labels, gauge(FS_SIZE, steps)),
+        node("node_filesystem_avail_bytes", &labels, free),
+        node("node_filesystem_readonly", &labels, gauge(readonly, steps)),
+    ]
+}
+
+const FS_SIZE: f64 = 1000.0;
+
+fn filesystem_labels(mountpoint: &str) -> Vec<(&str, &str)> {
+    let mut labels = NODE_LABELS.to_vec();
+    labels.extend([
+        ("device", "/dev/sda1"),
+        ("fstype", "ext4"),
+        ("mountpoint", mountpoint),
+    ]);
+    labels
+}
+
+/// Free space below the threshold and shrinking towards zero within a day fires; below the
+/// threshold but steady, or shrinking but above it, does not.
+fn node_filesystem_filling_up(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    // Free bytes at the start, and lost per step: empty in 2000 steps (8h20m), well within
+    // the 24 hours predict_linear looks ahead, and still below the threshold when it fires.
+    let hot = s.threshold * 0.6 * FS_SIZE;
+    let hot_loss = hot / 2000.0;
+    let cold = (s.threshold + (1.0 - s.threshold) / 2.0) * FS_SIZE;
+    let cold_loss = cold / 2000.0;
+    let mut input_series = filesystem(
+        "/",
+        "ext4",
+        0.0,
+        format!("{hot}-{hot_loss}x{}", t.steps),
+        t.steps,
+    );
+    input_series.extend(filesystem(
+        "/steady",
+        "ext4",
+        0.0,
+        gauge(hot, t.steps),
+        t.steps,
+    ));
+    input_series.extend(filesystem(
+        "/roomy",
+        "ext4",
+        0.0,
+        format!("{cold}-{cold_loss}x{}", t.steps),
+        t.steps,
+    ));
+    input_series.extend(filesystem(
+        "/run",
+        "tmpfs",
+        0.0,
+        format!("{hot}-{hot_loss}x{}", t.steps),
+        t.steps,
+    ));
+    input_series.extend(filesystem(
+        "/readonly",
+        "ext4",
+        1.0,
+        format!("{hot}-{hot_loss}x{}", t.steps),
+        t.steps,
+    ));
+    let value = (hot - hot_loss * (t.fire_at / STEP) as f64) / FS_SIZE;
+    TestGroup {
+        name: format!(
+            "NodeFilesystemFillingUp: shrinking below {} fires; steady, roomy, tmpfs and read-only do not",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "NodeFilesystemFillingUp",
+            &t,
+            expected(
+                r,
+                "NodeFilesystemFillingUp",
+                "warning",
+                &filesystem_labels("/"),
+                value,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn node_filesystem_almost_full(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let (hot, cold) = (below(s.threshold), above(s.threshold));
+    let mut input_series = filesystem("/", "ext4", 0.0, gauge(hot * FS_SIZE, t.steps), t.steps);
+    input_series.extend(filesystem(
+        "/data",
+        "ext4",
+        0.0,
+        gauge(cold * FS_SIZE, t.steps),
+        t.steps,
+    ));
+    input_series.extend(filesystem(
+        "/readonly",
+        "ext4",
+        1.0,
+        gauge(hot * FS_SIZE, t.steps),
+        t.steps,
+    ));
+    TestGroup {
+        name: format!(
+            "NodeFilesystemAlmostFull: {hot} free fires, {cold} and read-only do not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "NodeFilesystemAlmostFull",
+            &t,
+            expected(
+                r,
+                "NodeFilesystemAlmostFull",
+                "critical",
+                &filesystem_labels("/"),
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn node_memory_pressure(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let memory = |instance: &'static str, used: f64| {
+        let labels = [
+            ("job", "node-exporter"),
+            ("instance", instance),
+            ("node", instance),
+        ];
+        vec![
+            series(
+                "node_memory_MemTotal_bytes",
+                &labels,
+                gauge(FS_SIZE, t.steps),
+            ),
+            series(
+                "node_memory_MemAvailable_bytes",
+                &labels,
+                gauge(
+                    ((1.0 - used) * FS_SIZE * 10_000.0).round() / 10_000.0,
+                    t.steps,
+                ),
+            ),
+        ]
+    };
+    let mut input_series = memory("node-a", hot);
+    input_series.extend(memory("node-b", cold));
+    TestGroup {
+        name: format!(
+            "NodeMemoryPressure: {hot} in use fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "NodeMemoryPressure",
+            &t,
+            expected(r, "NodeMemoryPressure", "warning", &NODE_LABELS, hot),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 fn kafka_labels<'a>(cluster: &'a str, pod: &'a str) -> [(&'a str, &'a str); 5] {
     [
         ("job", "kafka"),
@@ -872,7 +1100,7 @@ fn dapr_sidecar_down(r: &Rendered, s: Setting) -> TestGroup {
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
-        .rules("alerts.yml")
+        .rules()
         .iter()
         .filter_map(|rule| rule["alert"].as_str().map(String::from))
         .collect();
@@ -900,6 +1128,9 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "PodNotReady" => pod_not_ready(r, s),
             "KafkaOfflinePartitions" => kafka_offline_partitions(r, s),
             "DaprSidecarDown" => dapr_sidecar_down(r, s),
+            "NodeFilesystemFillingUp" => node_filesystem_filling_up(r, s),
+            "NodeFilesystemAlmostFull" => node_filesystem_almost_full(r, s),
+            "NodeMemoryPressure" => node_memory_pressure(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }
@@ -1001,6 +1232,25 @@ fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
         cadvisor(memory, "api-1", "app", "/api-1/app", gauge(300.0, STEPS)),
         cadvisor(memory, "api-1", "daprd", "/api-1/daprd", gauge(50.0, STEPS)),
         cadvisor(memory, "api-1", "", "/api-1", gauge(1000.0, STEPS)),
+        // node-a: two CPUs idle 3/4 and 1/4 of the time (the user mode is not idle time);
+        // a quarter of its memory available.
+        node(
+            "node_cpu_seconds_total",
+            &[("cpu", "0"), ("mode", "idle")],
+            per_second(0.75),
+        ),
+        node(
+            "node_cpu_seconds_total",
+            &[("cpu", "1"), ("mode", "idle")],
+            per_second(0.25),
+        ),
+        node(
+            "node_cpu_seconds_total",
+            &[("cpu", "1"), ("mode", "user")],
+            per_second(0.75),
+        ),
+        node("node_memory_MemTotal_bytes", &[], gauge(1000.0, STEPS)),
+        node("node_memory_MemAvailable_bytes", &[], gauge(250.0, STEPS)),
     ];
     let ns = ("namespace", APP_NS);
     let kafka_ns = ("namespace", "kafka");
@@ -1087,6 +1337,14 @@ fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
         (
             "namespace:container_memory_working_set_bytes:sum",
             vec![(vec![ns], 350.0)],
+        ),
+        (
+            "instance:node_cpu_utilisation:rate5m",
+            vec![(vec![("instance", "node-a")], 0.5)],
+        ),
+        (
+            "instance:node_memory_utilisation:ratio",
+            vec![(NODE_LABELS.to_vec(), 0.75)],
         ),
     ];
     let promql_expr_test = expectations
@@ -1177,7 +1435,7 @@ fn every_recording_rule_computes_what_its_name_says() {
         let (mut group, expectations) = recording_group(&profile_alerts(&profile));
         let tested: BTreeSet<&str> = expectations.iter().map(|(record, _)| *record).collect();
         let recorded: BTreeSet<String> = r
-            .rules("recording.yml")
+            .rules()
             .iter()
             .filter_map(|rule| rule["record"].as_str().map(String::from))
             .collect();
@@ -1204,20 +1462,19 @@ fn every_recording_rule_computes_what_its_name_says() {
 fn go_templates_in_annotations_reach_the_rendered_file_intact() {
     for profile in profiles() {
         let r = render(&profile);
-        let alerts = r
-            .files
-            .get("alerts.yml")
-            .map(String::as_str)
-            .unwrap_or_default();
-        for leak in ["{%", "%}", "{#", "#}"] {
-            assert!(
-                !alerts.contains(leak),
-                "{}: Jinja syntax {leak} left in alerts.yml",
-                r.profile
-            );
+        for (file, text) in &r.files {
+            for leak in ["{%", "%}", "{#", "#}"] {
+                assert!(
+                    !text.contains(leak),
+                    "{}: Jinja syntax {leak} left in {file}",
+                    r.profile
+                );
+            }
         }
-        for rule in r.rules("alerts.yml") {
-            let name = rule["alert"].as_str().expect("alert name");
+        for rule in r.rules() {
+            let Some(name) = rule["alert"].as_str() else {
+                continue;
+            };
             let annotations = r.annotations(name);
             assert!(
                 annotations["summary"].contains("{{ $labels."),
@@ -1226,9 +1483,12 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 annotations["summary"]
             );
             let wanted = match name {
-                "HighErrorRate" | "HighCPUUsage" | "HighMemoryUsage" => {
-                    "{{ $value | humanizePercentage }}"
-                }
+                "HighErrorRate"
+                | "HighCPUUsage"
+                | "HighMemoryUsage"
+                | "NodeFilesystemFillingUp"
+                | "NodeFilesystemAlmostFull"
+                | "NodeMemoryPressure" => "{{ $value | humanizePercentage }}",
                 "HighLatency" => "{{ $value | humanizeDuration }}",
                 "KafkaOfflinePartitions" => "{{ $value }}",
                 _ => "{{ $labels.pod }}",

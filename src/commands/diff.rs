@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use crate::cli::DiffArgs;
 use crate::diag::Failure;
 use crate::diff::{self, Inventory};
-use crate::pipeline;
+use crate::{pipeline, upgrade};
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let (old, new) = match (load(&args.old, &[])?, load(&args.new, &args.overrides)?) {
@@ -30,7 +30,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         format!("no differences ({} identical objects)\n", report.unchanged)
     } else {
         let header = format!("--- {}\n+++ {}\n\n", args.old.display(), args.new.display());
-        header + &report.render(use_colour())
+        // Changes `kubectl apply -f` cannot make are marked, with what to do instead.
+        let annotations = upgrade::annotations(&upgrade::hazards(&report, &old, &new));
+        header + &report.render_annotated(use_colour(), &annotations)
     };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -60,6 +62,7 @@ fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Result<Inventory, F
             path.display()
         );
     }
+    super::require_profile_file(Some(path))?;
     match pipeline::compile_path(Some(path), overrides)? {
         Ok(compilation) => Inventory::from_compilation(&compilation).map(Ok),
         Err(failure) => Ok(Err(failure)),

@@ -1,14 +1,25 @@
-//! `monstack validate`: everything `render` does except writing.
+//! `monstack validate`: everything `render` does except writing; with `--previous DIR`, also
+//! what an upgrade from DIR's stack needs beyond `kubectl apply` (see `upgrade`).
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::bail;
+
 use crate::cli::{Format, ValidateArgs};
-use crate::diag::Failure;
-use crate::pipeline;
+use crate::diag::{Diagnostic, Failure};
+use crate::diff::{self, Inventory};
+use crate::pipeline::{self, Compilation};
+use crate::upgrade;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let p = &args.profile;
-    let result = pipeline::compile_path(p.profile.as_deref(), &p.overrides)?;
+    super::require_profile_file(p.profile.as_deref())?;
+    let mut result = pipeline::compile_path(p.profile.as_deref(), &p.overrides)?;
+    if let (Ok(c), Some(previous)) = (&mut result, &args.previous) {
+        let warnings = upgrade_warnings(previous, c)?;
+        c.warnings.extend(warnings);
+    }
     let result = result.and_then(|c| c.strict(args.strict));
     if args.format == Format::Json {
         let diagnostics = match &result {
@@ -29,7 +40,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => {
             crate::diag::print_warnings(&c.warnings);
             eprintln!(
-                "{}: valid ({} objects from {} components)",
+                "{}: valid ({} objects in {} files)",
                 c.source_name,
                 c.manifest.object_count(),
                 c.component_count(),
@@ -38,4 +49,20 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         }
         Err(failure) => Ok(failure.report()),
     }
+}
+
+/// One warning per object that `kubectl apply -f` will not bring from `previous` to what
+/// the profile renders now.
+fn upgrade_warnings(previous: &Path, c: &Compilation) -> anyhow::Result<Vec<Diagnostic>> {
+    if !previous.is_dir() {
+        bail!(
+            "--previous {}: no such directory; name the directory the running stack was rendered into with `monstack render -o`",
+            previous.display()
+        );
+    }
+    let old = Inventory::read_dir(previous)?;
+    let new = Inventory::from_compilation(c)?;
+    let report = diff::compare(&old, &new);
+    let hazards = upgrade::hazards(&report, &old, &new);
+    Ok(hazards.iter().map(upgrade::Hazard::diagnostic).collect())
 }

@@ -1,28 +1,36 @@
-//! Stage 3: one file per component. A component owns its profile table (settings with their
-//! defaults), states what it offers other components, and builds typed objects. It does no I/O
-//! and never reads another component's settings: what crosses components goes through
-//! `model::endpoints`.
+//! Stage 3: one folder (or file) per component. A component owns its profile table (settings
+//! with their defaults), states what it contributes to the others (`contrib::Contributions`:
+//! scrape jobs, rules, dashboards, datasources, Secrets, flows, needs), and builds typed
+//! objects. It does no I/O and never reads another component's settings: what crosses
+//! components goes through the contributions, which Prometheus, Grafana, the derive stage and
+//! validation collect.
 //!
-//! Adding a component: write its file, add its `mod` line and one line to `ALL`.
+//! Adding a component: write its folder, add its `mod` line and one line to `ALL`.
 
 mod alertmanager;
+mod applications;
+mod dapr;
 pub(crate) mod grafana;
+mod kafka;
 mod kube_state_metrics;
+mod kubelet;
 mod namespace;
+mod node_exporter;
 mod prometheus;
 
 use serde::de::DeserializeOwned;
 
-use crate::k8s::Object;
+use crate::contrib::{Collected, Contributions};
 use crate::k8s::meta::App;
-use crate::model::endpoints::{Endpoints, Offer};
+use crate::k8s::{Manifest, Object, Part};
 use crate::model::{Document, Problem, Stack, Typed};
 use crate::templates::Templates;
 
-/// What a component's `build` may look at.
+/// What a component's `build` may look at: the stack, and what every enabled component
+/// contributes (its own contributions included).
 pub struct Context<'a> {
     pub stack: &'a Stack,
-    pub endpoints: &'a Endpoints,
+    pub collected: &'a Collected,
     pub templates: &'a Templates,
 }
 
@@ -53,14 +61,9 @@ pub trait Component: DeserializeOwned + schemars::JsonSchema + Send + Sync + 'st
         Vec::new()
     }
 
-    /// Addresses this component offers to the others.
-    fn offers(&self, _stack: &Stack) -> Vec<Offer> {
-        Vec::new()
-    }
-
-    /// Existing Secrets (created by the user, named in the profile) this component reads.
-    fn external_secrets(&self) -> Vec<String> {
-        Vec::new()
+    /// What this component contributes to the others (only asked when it is enabled).
+    fn contribute(&self, _stack: &Stack) -> Contributions {
+        Contributions::default()
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
@@ -72,8 +75,7 @@ pub trait Resolved: Send + Sync {
     fn file(&self) -> &'static str;
     fn enabled(&self) -> bool;
     fn check(&self, stack: &Stack) -> Vec<Problem>;
-    fn offers(&self, stack: &Stack) -> Vec<Offer>;
-    fn external_secrets(&self) -> Vec<String>;
+    fn contribute(&self, stack: &Stack) -> Contributions;
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
 }
 
@@ -90,11 +92,8 @@ impl<C: Component> Resolved for C {
     fn check(&self, stack: &Stack) -> Vec<Problem> {
         Component::check(self, stack)
     }
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        Component::offers(self, stack)
-    }
-    fn external_secrets(&self) -> Vec<String> {
-        Component::external_secrets(self)
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        Component::contribute(self, stack)
     }
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         Component::build(self, cx)
@@ -131,46 +130,28 @@ pub const ALL: &[Entry] = &[
     entry::<alertmanager::Alertmanager>(),
     entry::<kube_state_metrics::KubeStateMetrics>(),
     entry::<grafana::Grafana>(),
+    entry::<node_exporter::NodeExporter>(),
+    entry::<applications::Applications>(),
+    entry::<kubelet::Kubelet>(),
+    entry::<dapr::Dapr>(),
+    entry::<kafka::Kafka>(),
 ];
 
-/// The objects one component built.
-#[derive(Debug, Clone)]
-pub struct Part {
-    pub component: &'static str,
-    pub file: &'static str,
-    pub objects: Vec<Object>,
-}
-
-/// Everything the stack renders, grouped by component in apply order.
-#[derive(Debug, Clone, Default)]
-pub struct Manifest {
-    pub parts: Vec<Part>,
-}
-
-impl Manifest {
-    pub fn objects(&self) -> impl Iterator<Item = &Object> {
-        self.parts.iter().flat_map(|p| p.objects.iter())
-    }
-
-    pub fn object_count(&self) -> usize {
-        self.parts.iter().map(|p| p.objects.len()).sum()
-    }
-}
-
-/// Collects the offers and external Secrets of every enabled component.
-pub fn endpoints(components: &[Box<dyn Resolved>], stack: &Stack) -> Endpoints {
-    let enabled = || components.iter().filter(|c| c.enabled());
-    Endpoints {
-        offers: enabled()
-            .flat_map(|c| c.offers(stack).into_iter().map(|o| (c.name(), o)))
+/// What every enabled component contributes, in registry order.
+pub fn collect(components: &[Box<dyn Resolved>], stack: &Stack) -> Collected {
+    Collected {
+        by_component: components
+            .iter()
+            .filter(|c| c.enabled())
+            .map(|c| (c.name(), c.contribute(stack)))
             .collect(),
-        external_secrets: enabled().flat_map(|c| c.external_secrets()).collect(),
     }
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.
 /// Components are independent of each other, so they build on parallel threads; the parts
-/// are collected in registry order, so the output does not depend on scheduling.
+/// are collected in registry order, so the output does not depend on scheduling. A component
+/// that renders no objects (the monitored applications) has no part.
 pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::Result<Manifest> {
     let built: Vec<anyhow::Result<Part>> = std::thread::scope(|s| {
         let handles: Vec<_> = components
@@ -186,8 +167,12 @@ pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::
             })
             .collect()
     });
+    let parts: Vec<Part> = built.into_iter().collect::<anyhow::Result<_>>()?;
     Ok(Manifest {
-        parts: built.into_iter().collect::<anyhow::Result<_>>()?,
+        parts: parts
+            .into_iter()
+            .filter(|p| !p.objects.is_empty())
+            .collect(),
     })
 }
 
@@ -201,4 +186,12 @@ fn build_one(c: &dyn Resolved, cx: &Context<'_>) -> anyhow::Result<Part> {
         file: c.file(),
         objects,
     })
+}
+
+/// A container's requests and limits in Kubernetes' form.
+pub(crate) fn pod_resources(
+    r: &crate::model::Resources,
+) -> k8s_openapi::api::core::v1::ResourceRequirements {
+    let (requests, limits) = r.quantities();
+    crate::k8s::pod::resource_requirements(requests, limits)
 }

@@ -15,16 +15,25 @@ pub enum Stage {
     /// Checks of the rendered objects against each other; they find mistakes in monstack
     /// itself (a component that renders inconsistent objects), not in the profile.
     Output,
+    /// Comparing the render with the previous one (`validate --previous`): changes that
+    /// `kubectl apply` cannot make on a running stack.
+    Upgrade,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 3] = [Stage::Profile, Stage::Settings, Stage::Output];
+    pub const ALL: [Stage; 4] = [
+        Stage::Profile,
+        Stage::Settings,
+        Stage::Output,
+        Stage::Upgrade,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             Stage::Profile => "Reading the profile",
             Stage::Settings => "Settings that do not fit together",
             Stage::Output => "Checks of the rendered objects",
+            Stage::Upgrade => "Upgrading a running stack",
         }
     }
 
@@ -40,6 +49,11 @@ impl Stage {
                 "monstack checks the objects it rendered before writing them. These codes point at a \
                  mistake in monstack (a component renders objects that do not fit together), not in \
                  the profile: please report them with the profile that caused them."
+            }
+            Stage::Upgrade => {
+                "`monstack validate --previous DIR` compares the render with the one applied before. \
+                 These warnings name changes `kubectl apply` refuses or leaves behind, and the \
+                 commands to use instead (README: Upgrade a running stack)."
             }
         }
     }
@@ -127,6 +141,9 @@ codes! {
     /// A table or key that monstack does not know, usually a typo; the help names the closest known key.
     UnknownKey = "unknown-key", Profile,
         Profile("[prometheus]\nscrape_intervall = \"30s\"\n");
+    /// A key that moved to another table when its source became a component of its own; the message names its new place.
+    MovedKey = "moved-key", Profile,
+        Profile("[prometheus.scrape]\ndapr = false\n");
     /// A key that has no default is missing from its table.
     MissingKey = "missing-key", Profile,
         Profile("[alertmanager.receivers.pagerduty]\nsecret = \"alertmanager-pagerduty\"\n");
@@ -169,13 +186,19 @@ codes! {
         Profile("[prometheus]\nstorage = \"10Gi\"\n\n[prometheus.retention]\nsize = \"20Gi\"\n");
     /// An alert threshold written as a share is not between 0 and 1.
     RatioOutOfRange = "ratio-out-of-range", Settings,
-        Profile("[prometheus.alerts]\nhigh_error_rate = { ratio = 5 }\n");
+        Profile("[applications.alerts]\nhigh_error_rate = { ratio = 5 }\n");
     /// Several kube-state-metrics replicas each export every object, duplicating every series (a warning).
     DuplicatedSeries = "duplicated-series", Settings,
         Profile("[kube_state_metrics]\nreplicas = 2\n");
     /// kube-state-metrics is enabled but exports no resource.
     NoExportedResources = "no-exported-resources", Settings,
         Profile("[kube_state_metrics]\nexported_resources = []\n");
+    /// A component needs something no enabled component provides (Grafana needs a metrics datasource); the help names the component that would.
+    UnmetNeed = "unmet-need", Settings,
+        Profile("[prometheus]\nenabled = false\n");
+    /// The critical stage of a two-stage alert would fire before its warning stage.
+    AlertStagesInverted = "alert-stages-inverted", Settings,
+        Profile("[node_exporter.alerts]\nfilesystem_almost_full = { ratio = 0.2 }\n");
     /// kube-state-metrics does not export a resource the stack's alerts read.
     AlertDataMissing = "alert-data-missing", Settings,
         Profile("[kube_state_metrics]\nexported_resources = [\"nodes\"]\n");
@@ -318,9 +341,12 @@ codes! {
     /// A panel queries a metric that no scraped job produces and no rule records.
     MetricNotProduced = "metric-not-produced", Output,
         Message("dashboard `Kafka` (kafka.json), panel 1 `Lag`: kafka_consumergroup_lag is produced by job kafka-exporter, which is not scraped");
-    /// A rule selects a job that Prometheus does not scrape, so it can never fire (a warning).
-    RuleWithoutData = "rule-without-data", Output,
-        Message("rule `DaprSidecarDown` selects job `dapr-sidecars`, which prometheus.yml does not scrape, so it can never produce anything");
+    /// A field the API server does not let `kubectl apply` change on a running object (a StatefulSet's volume claims, a selector); a warning.
+    ImmutableFieldChanged = "immutable-field-changed", Upgrade,
+        Message("StatefulSet monitoring/prometheus: spec.volumeClaimTemplates cannot change in place; `kubectl apply` is refused for it");
+    /// An object of the previous render that this one no longer contains: `kubectl apply -f` leaves it running; a warning.
+    ObjectNoLongerRendered = "object-no-longer-rendered", Upgrade,
+        Message("PodDisruptionBudget monitoring/prometheus is no longer rendered; `kubectl apply -f` leaves it in the cluster");
 }
 
 impl fmt::Display for Code {

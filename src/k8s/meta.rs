@@ -86,3 +86,14 @@ impl App<'_> {
         }
     }
 }
+
+/// Labels that tell validation which ConfigMaps Grafana provisions from (a contract between
+/// the Grafana component that writes them and `validate::dashboards` that reads them).
+pub mod grafana {
+    /// Label that marks Grafana's provisioning ConfigMaps.
+    pub const PROVISIONING_LABEL: &str = "monstack.io/grafana-provisioning";
+    /// `PROVISIONING_LABEL` value of a ConfigMap holding dashboard JSON files.
+    pub const DASHBOARD: &str = "dashboard";
+    /// `PROVISIONING_LABEL` value of the ConfigMap holding datasources.yaml.
+    pub const DATASOURCES: &str = "datasources";
+}

@@ -14,15 +14,13 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::model::{Quantity, Resources};
-
 /// A container with the secure defaults; callers add args, ports, probes and mounts.
-pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
+pub fn container(name: &str, image: &str, resources: ResourceRequirements) -> Container {
     Container {
         name: name.to_string(),
         image: Some(image.to_string()),
         image_pull_policy: Some("IfNotPresent".into()),
-        resources: Some(resource_requirements(resources)),
+        resources: Some(resources),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             read_only_root_filesystem: Some(true),
@@ -38,16 +36,17 @@ pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
     }
 }
 
-pub fn resource_requirements(r: &Resources) -> ResourceRequirements {
-    let pair = |cpu: &Quantity, memory: &Quantity| {
+/// Requests and limits of CPU and memory, as Kubernetes quantities ("250m", "512Mi").
+pub fn resource_requirements(requests: (&str, &str), limits: (&str, &str)) -> ResourceRequirements {
+    let pair = |(cpu, memory): (&str, &str)| {
         BTreeMap::from([
-            ("cpu".to_string(), cpu.to_k8s()),
-            ("memory".to_string(), memory.to_k8s()),
+            ("cpu".to_string(), K8sQuantity(cpu.to_string())),
+            ("memory".to_string(), K8sQuantity(memory.to_string())),
         ])
     };
     ResourceRequirements {
-        requests: Some(pair(&r.requests.cpu, &r.requests.memory)),
-        limits: Some(pair(&r.limits.cpu, &r.limits.memory)),
+        requests: Some(pair(requests)),
+        limits: Some(pair(limits)),
         ..ResourceRequirements::default()
     }
 }
@@ -155,7 +154,7 @@ pub fn empty_dir(volume: &str, size_limit: &str) -> Volume {
 }
 
 /// A StatefulSet volumeClaimTemplate.
-pub fn pvc_template(name: &str, size: &Quantity, class: Option<&str>) -> PersistentVolumeClaim {
+pub fn pvc_template(name: &str, size: &str, class: Option<&str>) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
@@ -165,7 +164,10 @@ pub fn pvc_template(name: &str, size: &Quantity, class: Option<&str>) -> Persist
             access_modes: Some(vec!["ReadWriteOnce".into()]),
             storage_class_name: class.map(str::to_string),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_string(), size.to_k8s())])),
+                requests: Some(BTreeMap::from([(
+                    "storage".to_string(),
+                    K8sQuantity(size.to_string()),
+                )])),
                 ..VolumeResourceRequirements::default()
             }),
             ..PersistentVolumeClaimSpec::default()

@@ -1,6 +1,6 @@
-//! Addresses that cross components. A component states what it offers (a scrape target, an
-//! alert receiver, ...) once, here in typed form; consumers read the offers instead of typing
-//! host names again, and `validate` proves every address resolves to a rendered Service.
+//! Addresses that cross components: a component offers an alert receiver or a datasource in
+//! these types (through its `contrib::Contributions`); consumers read the offers instead of
+//! typing host names again, and `validate` proves every address resolves to a rendered Service.
 
 /// A port on a Service in the stack's namespace.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -33,21 +33,6 @@ impl ServiceAddress {
     pub fn http_url(&self) -> String {
         format!("http://{}", self.host_port())
     }
-}
-
-/// Pods of a stack component that Prometheus should scrape, discovered by label and port name.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ScrapeTarget {
-    pub job: String,
-    /// Value of the pods' `app.kubernetes.io/name` label.
-    pub app: String,
-    /// Name of the container port that serves metrics.
-    pub port_name: String,
-    pub path: String,
-    /// Keep the target's own labels (exporters such as kube-state-metrics report other objects).
-    pub honor_labels: bool,
-    /// The Service in front of those pods (validated to exist with that port).
-    pub service: ServiceAddress,
 }
 
 /// Where Prometheus sends alerts: every Alertmanager replica directly, so the cluster's gossip
@@ -85,57 +70,4 @@ pub struct Datasource {
     /// Smallest useful query step: the scrape interval of a metrics store (Grafana's
     /// `timeInterval`, which `$__rate_interval` is derived from).
     pub min_interval: Option<String>,
-    /// Scrape jobs whose series this datasource holds, beyond those of the stack's own
-    /// components (which are `Offer::Scrape` offers): what a dashboard may select on.
-    pub scrape_jobs: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Offer {
-    Scrape(ScrapeTarget),
-    Alerts(AlertReceiver),
-    Datasource(Datasource),
-}
-
-impl Offer {
-    /// The Service address an offer depends on.
-    pub fn address(&self) -> &ServiceAddress {
-        match self {
-            Offer::Scrape(t) => &t.service,
-            Offer::Alerts(a) => &a.service,
-            Offer::Datasource(d) => &d.service,
-        }
-    }
-}
-
-/// Every offer of every enabled component, in registry order, and the Secrets they read that
-/// the user creates (monstack never renders Secrets).
-#[derive(Debug, Clone, Default)]
-pub struct Endpoints {
-    pub offers: Vec<(&'static str, Offer)>,
-    pub external_secrets: std::collections::BTreeSet<String>,
-}
-
-impl Endpoints {
-    pub fn scrape_targets(&self) -> impl Iterator<Item = &ScrapeTarget> {
-        self.offers.iter().filter_map(|(_, o)| match o {
-            Offer::Scrape(t) => Some(t),
-            _ => None,
-        })
-    }
-
-    /// Every datasource offered, in registry order.
-    pub fn datasources(&self) -> impl Iterator<Item = &Datasource> {
-        self.offers.iter().filter_map(|(_, o)| match o {
-            Offer::Datasource(d) => Some(d),
-            _ => None,
-        })
-    }
-
-    pub fn alert_receiver(&self) -> Option<&AlertReceiver> {
-        self.offers.iter().find_map(|(_, o)| match o {
-            Offer::Alerts(a) => Some(a),
-            _ => None,
-        })
-    }
 }

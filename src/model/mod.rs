@@ -2,6 +2,7 @@
 //! own (so a mistake in one does not hide a mistake in another); unknown keys are rejected with a
 //! suggestion; value checks that types cannot express run afterwards. No I/O, no Kubernetes.
 
+pub mod alerts;
 mod document;
 pub mod endpoints;
 mod schema_check;
@@ -38,6 +39,14 @@ pub struct Stack {
     pub http_status_label: LabelName,
     /// The label of `http_requests_total` holding the route (`route`, `handler`, `path`...).
     pub http_route_label: LabelName,
+    /// Namespace of the node agents (node-exporter, the log agent): they need host access that
+    /// the stack namespace's Pod Security level `restricted` forbids, so they run apart, in a
+    /// namespace that enforces only what they need. Default: `<namespace>-agents`.
+    #[serde(deserialize_with = "empty_as_none")]
+    pub agents_namespace: Option<DnsLabel>,
+    /// Render NetworkPolicies: every namespace of the stack denies ingress by default, and
+    /// each component admits exactly the connections other components declare.
+    pub network_policies: bool,
 }
 
 impl Default for Stack {
@@ -53,7 +62,18 @@ impl Default for Stack {
                 .expect("invariant: valid default"),
             http_route_label: LabelName::try_from("route".to_string())
                 .expect("invariant: valid default"),
+            agents_namespace: None,
+            network_policies: true,
         }
+    }
+}
+
+impl Stack {
+    /// Where node agents run: `agents_namespace`, else `<namespace>-agents`.
+    pub fn agents_namespace(&self) -> String {
+        self.agents_namespace
+            .as_ref()
+            .map_or_else(|| format!("{}-agents", self.namespace), |n| n.to_string())
     }
 }
 
@@ -103,6 +123,14 @@ impl Resources {
                 memory: memory(limits.1),
             },
         }
+    }
+
+    /// (cpu, memory) of the requests and of the limits, as Kubernetes writes them.
+    pub fn quantities(&self) -> ((&str, &str), (&str, &str)) {
+        (
+            (self.requests.cpu.as_str(), self.requests.memory.as_str()),
+            (self.limits.cpu.as_str(), self.limits.memory.as_str()),
+        )
     }
 
     /// Problems with requests above limits, keyed relative to `prefix` (`prometheus.resources`).

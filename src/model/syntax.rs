@@ -16,7 +16,7 @@ pub(super) fn syntax_error(source: &Source, err: &toml::de::Error) -> Diagnostic
         return duplicate_key(source, span, at);
     }
     let help = if source.is_override() {
-        "write --set KEY=VALUE with a dotted key and a TOML value, e.g. --set prometheus.replicas=1"
+        "write --set KEY=VALUE with a dotted key and a TOML value (1, \"a b\", [\"x\", \"y\"]); text that is not TOML is a string, and an empty VALUE unsets an optional value"
     } else {
         "fix the TOML syntax at the marked position (strings need quotes, tables are [name])"
     };

@@ -107,10 +107,6 @@ impl Quantity {
     pub fn value(&self) -> f64 {
         self.value
     }
-
-    pub fn to_k8s(&self) -> k8s_openapi::apimachinery::pkg::api::resource::Quantity {
-        k8s_openapi::apimachinery::pkg::api::resource::Quantity(self.text.clone())
-    }
 }
 
 string_value!(
@@ -554,6 +550,12 @@ impl SecretKeyName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<&SecretKeyName> for String {
+    fn from(key: &SecretKeyName) -> String {
+        key.0.clone()
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::components::grafana::workload::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
 use crate::diag::{Code, Diagnostic};
+use crate::k8s::meta::grafana::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
 
 mod panels;
 #[cfg(test)]

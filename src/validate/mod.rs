@@ -7,18 +7,18 @@ mod policy;
 pub mod promql;
 mod refs;
 
-use crate::components::Manifest;
+use crate::contrib::Collected;
 use crate::diag::Diagnostic;
+use crate::k8s::Manifest;
 use crate::k8s::Object;
-use crate::model::endpoints::Endpoints;
 
-pub fn check(manifest: &Manifest, endpoints: &Endpoints) -> Vec<Diagnostic> {
+pub fn check(manifest: &Manifest, collected: &Collected) -> Vec<Diagnostic> {
     let objects: Vec<&Object> = manifest.objects().collect();
-    let mut out = refs::check(&objects, endpoints);
+    let mut out = refs::check(&objects, collected);
     out.extend(policy::check(&objects));
     let dashboard_files = dashboards::files(&objects);
     out.extend(dashboards::check(&objects, &dashboard_files));
-    out.extend(promql::check(&objects, &dashboard_files));
+    out.extend(promql::check(collected, &dashboard_files));
     out.sort_by_key(|d| !d.is_error());
     out
 }

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::contrib::Collected;
 use crate::diag::{Code, Diagnostic};
 use crate::k8s::Object;
-use crate::model::endpoints::Endpoints;
 
-pub fn check(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+pub fn check(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     out.extend(unique_names(objects));
     out.extend(explicit_namespaces(objects));
@@ -295,19 +295,23 @@ fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> 
 
 /// monstack never renders Secrets: every Secret a pod reads must be one the profile names, so
 /// a typo in a component cannot point a pod at a Secret nobody creates.
-fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+fn secret_references(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let declared = endpoints.secret_names();
     for o in objects {
         let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
             continue;
         };
+        let namespace = o.namespace().unwrap_or_default();
         for secret in secrets_read(spec) {
-            if !endpoints.external_secrets.contains(&secret) {
+            if !declared.contains(&(namespace, secret.as_str())) {
                 out.push(error(
                     Code::SecretUndeclared,
                     o,
-                    format!("pod reads Secret {secret}, which no profile setting names"),
-                    "name the Secret in the component's settings so it is declared as external",
+                    format!(
+                        "pod reads Secret {namespace}/{secret}, which no profile setting names in that namespace"
+                    ),
+                    "name the Secret in the component's settings so it is declared as external, in the namespace of the pods that read it",
                 ));
             }
         }
@@ -317,10 +321,9 @@ fn secret_references(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnost
 
 /// Every address a component offers (and others write into their config files) must be a
 /// rendered Service with that port name and number.
-fn offered_addresses(objects: &[&Object], endpoints: &Endpoints) -> Vec<Diagnostic> {
+fn offered_addresses(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (component, offer) in &endpoints.offers {
-        let a = offer.address();
+    for (component, a) in endpoints.addresses() {
         let found = objects.iter().any(|o| match o {
             Object::Service(s) => {
                 o.name() == a.service
@@ -363,7 +366,14 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     use super::*;
-    use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+    use crate::contrib::{Contributions, ScrapeJob, SecretRef};
+    use crate::model::endpoints::ServiceAddress;
+
+    fn of(c: Contributions) -> Collected {
+        Collected {
+            by_component: vec![("gone", c)],
+        }
+    }
 
     fn meta(name: &str) -> ObjectMeta {
         ObjectMeta {
@@ -430,7 +440,7 @@ mod tests {
         .into()
     }
 
-    fn codes(objects: Vec<Object>, endpoints: &Endpoints) -> Vec<(Code, String)> {
+    fn codes(objects: Vec<Object>, endpoints: &Collected) -> Vec<(Code, String)> {
         let objects: Vec<&Object> = objects.iter().collect();
         check(&objects, endpoints)
             .into_iter()
@@ -442,7 +452,7 @@ mod tests {
     fn a_service_selecting_no_pod_is_named() {
         let found = codes(
             vec![deployment("web", "http"), service("api", "api", "http")],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&(Code::SelectorMatchesNothing, "Service/ns/api".into())),
@@ -454,7 +464,7 @@ mod tests {
     fn a_service_targeting_an_undeclared_port_is_named() {
         let found = codes(
             vec![deployment("web", "http"), service("web", "web", "metrics")],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&(Code::TargetPortMissing, "Service/ns/web".into())),
@@ -464,7 +474,7 @@ mod tests {
 
     #[test]
     fn a_mount_without_its_volume_is_named() {
-        let found = codes(vec![deployment("web", "http")], &Endpoints::default());
+        let found = codes(vec![deployment("web", "http")], &Collected::default());
         assert!(
             found.contains(&(Code::VolumeMissing, "Deployment/ns/web".into())),
             "{found:?}"
@@ -479,18 +489,15 @@ mod tests {
             port_name: "http".into(),
             port: 80,
         };
-        let target = ScrapeTarget {
-            job: "gone".into(),
-            app: "gone".into(),
-            port_name: "http".into(),
-            path: "/metrics".into(),
-            honor_labels: false,
-            service,
-        };
-        let endpoints = Endpoints {
-            offers: vec![("gone", Offer::Scrape(target))],
-            ..Endpoints::default()
-        };
+        let endpoints = of(Contributions {
+            scrape_jobs: vec![ScrapeJob::stack_pods(
+                &crate::model::Stack::default(),
+                "gone",
+                service,
+                "/metrics",
+            )],
+            ..Contributions::default()
+        });
         let found = codes(vec![], &endpoints);
         assert_eq!(
             found,
@@ -510,16 +517,26 @@ mod tests {
                 false,
             )]);
         }
-        let found = codes(vec![web.clone()], &Endpoints::default());
+        let found = codes(vec![web.clone()], &Collected::default());
         assert_eq!(
             found,
             vec![(Code::SecretUndeclared, "Deployment/ns/web".to_string())]
         );
-        let declared = Endpoints {
-            external_secrets: ["web-creds".to_string()].into(),
-            ..Endpoints::default()
+        let declared_in = |namespace: &str| {
+            of(Contributions {
+                secrets: vec![SecretRef {
+                    name: "web-creds".into(),
+                    namespace: namespace.into(),
+                    keys: Vec::new(),
+                    profile_key: "web.secret".into(),
+                    optional: false,
+                }],
+                ..Contributions::default()
+            })
         };
-        assert!(codes(vec![web], &declared).is_empty());
+        // A Secret of the same name in another namespace is not one the pod can read.
+        assert_eq!(codes(vec![web.clone()], &declared_in("other")), found);
+        assert!(codes(vec![web], &declared_in("ns")).is_empty());
     }
 
     #[test]
@@ -535,7 +552,7 @@ mod tests {
                 service("web", "web", "http"),
                 no_ns,
             ],
-            &Endpoints::default(),
+            &Collected::default(),
         );
         assert!(
             found.contains(&(Code::DuplicateObject, "Service/ns/web".into())),

@@ -15,9 +15,13 @@ mod settings;
 use std::collections::BTreeMap;
 
 use super::{Component, Context};
+use crate::contrib::{
+    Contributions, Destination, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
+    storage_class_prerequisite,
+};
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
-use crate::model::endpoints::{AlertReceiver, Offer, ScrapeTarget, ServiceAddress};
+use crate::model::endpoints::{AlertReceiver, ServiceAddress};
 use crate::model::{Problem, Stack, check_replicas};
 
 pub use settings::Alertmanager;
@@ -26,6 +30,8 @@ const HTTP_PORT: i32 = 9093;
 const CLUSTER_PORT: i32 = 9094;
 const RELOADER_PORT: i32 = 8080;
 const MAX_REPLICAS: i32 = 5;
+/// The pods' `app.kubernetes.io/name`.
+const APP: &str = "alertmanager";
 const SERVICE: &str = "alertmanager";
 const HEADLESS: &str = "alertmanager-headless";
 const CONFIG_MAP: &str = "alertmanager-config";
@@ -59,29 +65,59 @@ impl Component for Alertmanager {
         problems
     }
 
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
+    fn contribute(&self, stack: &Stack) -> Contributions {
         let address = |service: &str| ServiceAddress::in_stack(stack, service, "http", HTTP_PORT);
-        vec![
-            Offer::Alerts(AlertReceiver {
+        let mut flows = Vec::new();
+        if self.clustered() {
+            flows.push(Flow::new(
+                Peer::Component(APP.into()),
+                Destination::Port {
+                    app: APP.into(),
+                    port: "cluster-tcp".into(),
+                },
+                "replicas gossip silences and notification state",
+            ));
+            flows.push(Flow::new(
+                Peer::Component(APP.into()),
+                Destination::Port {
+                    app: APP.into(),
+                    port: "cluster-udp".into(),
+                },
+                "replicas gossip silences and notification state",
+            ));
+        }
+        Contributions {
+            alert_receiver: Some(AlertReceiver {
                 targets: self.pod_hosts(stack.namespace.as_str(), HTTP_PORT),
                 service: address(HEADLESS),
             }),
-            Offer::Scrape(ScrapeTarget {
-                job: "alertmanager".into(),
-                app: "alertmanager".into(),
-                port_name: "http".into(),
-                path: "/metrics".into(),
-                honor_labels: false,
-                service: address(SERVICE),
-            }),
-        ]
-    }
-
-    fn external_secrets(&self) -> Vec<String> {
-        self.mounted_secrets()
-            .into_iter()
-            .map(|(_, secret)| secret.to_string())
-            .collect()
+            scrape_jobs: vec![
+                ScrapeJob::stack_pods(stack, APP, address(SERVICE), "/metrics").with_metrics(&[
+                    "alertmanager_notifications_total",
+                    "alertmanager_notifications_failed_total",
+                    "alertmanager_cluster_members",
+                    "alertmanager_config_last_reload_successful",
+                ]),
+            ],
+            secrets: self
+                .mounted_secrets()
+                .into_iter()
+                .map(|(integration, secret)| SecretRef {
+                    name: secret.to_string(),
+                    namespace: stack.namespace.to_string(),
+                    keys: self
+                        .receivers
+                        .secret(integration)
+                        .map(|(_, key)| vec![SecretKey::plain(key, integration.holds())])
+                        .unwrap_or_default(),
+                    profile_key: format!("alertmanager.receivers.{}.secret", integration.name()),
+                    optional: false,
+                })
+                .collect(),
+            flows,
+            prerequisites: storage_class_prerequisite(stack),
+            ..Contributions::default()
+        }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {

@@ -1,5 +1,6 @@
 //! Alertmanager's Kubernetes objects: the headless Service, the StatefulSet and its pod.
 
+use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
@@ -92,7 +93,7 @@ impl Alertmanager {
                 template: self.pod_template(cx.stack.namespace.as_str(), app),
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "storage",
-                    &self.storage,
+                    self.storage.as_str(),
                     claim_class,
                 )]),
                 ..StatefulSetSpec::default()
@@ -148,7 +149,11 @@ impl Alertmanager {
             readiness_probe: Some(pod::http_probe("/-/ready", "http")),
             liveness_probe: Some(pod::liveness_probe("/-/healthy", "http")),
             volume_mounts: Some(mounts),
-            ..pod::container("alertmanager", self.image.as_str(), &self.resources)
+            ..pod::container(
+                "alertmanager",
+                self.image.as_str(),
+                pod_resources(&self.resources),
+            )
         }
     }
 
@@ -166,7 +171,7 @@ impl Alertmanager {
             ..pod::container(
                 "config-reloader",
                 self.reloader_image.as_str(),
-                &self.reloader_resources,
+                pod_resources(&self.reloader_resources),
             )
         }
     }

@@ -144,6 +144,16 @@ const INTEGRATIONS: [Integration; 3] = [
 ];
 
 impl Integration {
+    /// What the integration's Secret key holds, as a noun phrase (also the placeholder in
+    /// the command `monstack secrets` prints).
+    pub(super) fn holds(self) -> &'static str {
+        match self {
+            Integration::Pagerduty => "PagerDuty Events API v2 routing key",
+            Integration::Slack => "Slack incoming-webhook URL",
+            Integration::Webhook => "webhook URL",
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Integration::Pagerduty => "pagerduty",

@@ -1,4 +1,4 @@
-//! datasources.yaml: one Grafana datasource per `Offer::Datasource` of an enabled component,
+//! datasources.yaml: one Grafana datasource per datasource an enabled component contributes,
 //! its URL derived from the offered Service. Cross-links need both ends: Loki's trace-id
 //! derived field (and Prometheus' exemplar links) only when a tracing datasource is offered,
 //! Jaeger's traces-to-logs only when a log datasource is. A component that is off offers
@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::model::endpoints::{Datasource, DatasourceKind, Endpoints};
+use crate::contrib::Collected;
+use crate::model::endpoints::{Datasource, DatasourceKind};
 use crate::templates::Templates;
 
 /// The template's view of datasources.yaml.
@@ -31,11 +32,11 @@ pub struct View<'a> {
     pub logs_uid: Option<&'a str>,
 }
 
-fn first_of(endpoints: &Endpoints, kind: DatasourceKind) -> Option<&Datasource> {
+fn first_of(endpoints: &Collected, kind: DatasourceKind) -> Option<&Datasource> {
     endpoints.datasources().find(|d| d.kind == kind)
 }
 
-pub fn file(endpoints: &Endpoints) -> File<'_> {
+pub fn file(endpoints: &Collected) -> File<'_> {
     let traces = first_of(endpoints, DatasourceKind::Jaeger).map(|d| d.uid.as_str());
     let logs = first_of(endpoints, DatasourceKind::Loki).map(|d| d.uid.as_str());
     let default = first_of(endpoints, DatasourceKind::Prometheus).map(|d| d.uid.as_str());
@@ -62,39 +63,41 @@ pub fn file(endpoints: &Endpoints) -> File<'_> {
 }
 
 /// Renders datasources.yaml (parsed back before use).
-pub fn render(endpoints: &Endpoints, templates: &Templates) -> anyhow::Result<String> {
+pub fn render(endpoints: &Collected, templates: &Templates) -> anyhow::Result<String> {
     templates.render_yaml("grafana/datasources.yaml.j2", &file(endpoints))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::endpoints::{Offer, ServiceAddress};
+    use crate::contrib::Contributions;
+    use crate::model::endpoints::ServiceAddress;
 
-    fn offer(uid: &str, kind: DatasourceKind, service: &str, port: i32) -> (&'static str, Offer) {
-        (
-            "test",
-            Offer::Datasource(Datasource {
-                uid: uid.into(),
-                name: uid.to_uppercase(),
-                kind,
-                service: ServiceAddress {
-                    service: service.into(),
-                    namespace: "mon".into(),
-                    port_name: "http".into(),
-                    port,
-                },
-                min_interval: (kind == DatasourceKind::Prometheus).then(|| "15s".to_string()),
-                scrape_jobs: Vec::new(),
-            }),
-        )
+    fn offer(uid: &str, kind: DatasourceKind, service: &str, port: i32) -> Datasource {
+        Datasource {
+            uid: uid.into(),
+            name: uid.to_uppercase(),
+            kind,
+            service: ServiceAddress {
+                service: service.into(),
+                namespace: "mon".into(),
+                port_name: "http".into(),
+                port,
+            },
+            min_interval: (kind == DatasourceKind::Prometheus).then(|| "15s".to_string()),
+        }
     }
 
-    fn rendered(offers: Vec<(&'static str, Offer)>) -> serde_yaml_ng::Value {
+    fn rendered(datasources: Vec<Datasource>) -> serde_yaml_ng::Value {
         let text = render(
-            &Endpoints {
-                offers,
-                ..Endpoints::default()
+            &Collected {
+                by_component: vec![(
+                    "test",
+                    Contributions {
+                        datasources,
+                        ..Contributions::default()
+                    },
+                )],
             },
             &Templates::load().unwrap(),
         )

@@ -20,8 +20,12 @@ use crate::diag::Code;
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::{
+    Capability, Contributions, Destination, Flow, Need, Peer, ScrapeJob, SecretKey, SecretRef,
+    storage_class_prerequisite,
+};
 use crate::k8s::Object;
-use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::endpoints::{DatasourceKind, ServiceAddress};
 use crate::model::{
     Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, Stack, VolumeSize,
 };
@@ -175,30 +179,74 @@ impl Component for Grafana {
         problems
     }
 
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        vec![Offer::Scrape(ScrapeTarget {
-            job: NAME.into(),
-            app: NAME.into(),
-            port_name: PORT_NAME.into(),
-            path: "/metrics".into(),
-            honor_labels: false,
-            service: self.service_address(stack),
-        })]
-    }
-
-    fn external_secrets(&self) -> Vec<String> {
-        let admin = Some(&self.admin.secret);
-        let key = self.secret_key.as_ref().map(|s| &s.secret);
-        let oauth = self.oauth().map(|o| &o.client_secret.secret);
-        [admin, key, oauth]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_string())
-            .collect()
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        Contributions {
+            scrape_jobs: vec![
+                ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
+                    .with_metrics(&[
+                        "grafana_build_info",
+                        "grafana_http_request_duration_seconds_count",
+                    ]),
+            ],
+            secrets: self.secrets(stack.namespace.as_str()),
+            flows: vec![Flow::new(
+                Peer::Component(NAME.into()),
+                Destination::Datasources,
+                "queries its datasources",
+            )],
+            needs: vec![Need {
+                capability: Capability::Datasource(DatasourceKind::Prometheus),
+                key: "grafana.enabled".into(),
+                why: "its dashboards query a metrics datasource".into(),
+            }],
+            prerequisites: storage_class_prerequisite(stack),
+            ..Contributions::default()
+        }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         workload::objects(self, cx)
+    }
+}
+
+impl Grafana {
+    /// The existing Secrets Grafana reads: the admin login, the encryption key, the OAuth
+    /// client secret.
+    fn secrets(&self, namespace: &str) -> Vec<SecretRef> {
+        let secret = |name: &SecretName, profile_key: &str, keys: Vec<SecretKey>| SecretRef {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            keys,
+            profile_key: profile_key.into(),
+            optional: false,
+        };
+        let mut secrets = vec![secret(
+            &self.admin.secret,
+            "grafana.admin.secret",
+            vec![
+                SecretKey::plain(&self.admin.user_key, "admin user name"),
+                SecretKey::plain(&self.admin.password_key, "admin password"),
+            ],
+        )];
+        if let Some(key) = &self.secret_key {
+            secrets.push(secret(
+                &key.secret,
+                "grafana.secret_key.secret",
+                vec![SecretKey::plain(
+                    &key.key,
+                    "key that encrypts stored credentials",
+                )],
+            ));
+        }
+        if let Some(oauth) = self.oauth() {
+            let client_secret = &oauth.client_secret;
+            secrets.push(secret(
+                &client_secret.secret,
+                "grafana.oauth.client_secret.secret",
+                vec![SecretKey::plain(&client_secret.key, "OAuth client secret")],
+            ));
+        }
+        secrets
     }
 }
 

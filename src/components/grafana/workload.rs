@@ -5,7 +5,8 @@
 //! Dashboards are re-read from disk while Grafana runs; datasources and the provider only at
 //! start, so the pod template carries a hash of those two files and rolls when they change.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::components::pod_resources;
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
@@ -16,19 +17,15 @@ use serde::Serialize;
 use super::dashboards::{self, Render};
 use super::{Grafana, NAME, PORT, PORT_NAME, SecretKeyRef, UID, datasources};
 use crate::components::Context;
+use crate::contrib::Collected;
+use crate::contrib::dashboards::Dashboard;
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
-use crate::model::Stack;
-use crate::model::endpoints::{DatasourceKind, Endpoints};
+use crate::model::endpoints::DatasourceKind;
 
-/// Label that marks Grafana's provisioning ConfigMaps for `validate::dashboards`.
-pub const PROVISIONING_LABEL: &str = "monstack.io/grafana-provisioning";
-/// `PROVISIONING_LABEL` value of a ConfigMap holding dashboard JSON files.
-pub const DASHBOARD: &str = "dashboard";
-/// `PROVISIONING_LABEL` value of the ConfigMap holding datasources.yaml.
-pub const DATASOURCES: &str = "datasources";
+use crate::k8s::meta::grafana::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
 
 const HEADLESS: &str = "grafana-headless";
 const PROVISIONING_DIR: &str = "/etc/grafana/provisioning";
@@ -53,7 +50,7 @@ struct DashboardFile {
 
 pub fn objects(g: &Grafana, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
     let app = cx.app(NAME, "dashboards");
-    let datasources_yaml = datasources::render(cx.endpoints, cx.templates)?;
+    let datasources_yaml = datasources::render(cx.collected, cx.templates)?;
     let provider_yaml = cx.templates.render_yaml(
         "grafana/dashboards.yaml.j2",
         &Provider {
@@ -62,7 +59,7 @@ pub fn objects(g: &Grafana, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
             path: DASHBOARDS_DIR,
         },
     )?;
-    let dashboards = dashboard_files(g, cx.stack, cx.endpoints)?;
+    let dashboards = dashboard_files(g, cx.collected)?;
     let checksum = fnv1a(&[&datasources_yaml, &provider_yaml]);
 
     let mut datasources_map = builders::config_map(
@@ -110,24 +107,16 @@ fn dashboard_config_map(slug: &str) -> String {
     format!("grafana-dashboard-{slug}")
 }
 
-/// The catalog's dashboards whose series the Prometheus datasource holds, as JSON; none
-/// without a Prometheus datasource.
-fn dashboard_files(
-    g: &Grafana,
-    stack: &Stack,
-    endpoints: &Endpoints,
-) -> anyhow::Result<Vec<DashboardFile>> {
-    let Some(prometheus) = endpoints
+/// The contributed dashboards, with the panel sets other components add to them, keeping only
+/// panels whose series the Prometheus datasource holds, as JSON; none without a Prometheus
+/// datasource.
+fn dashboard_files(g: &Grafana, collected: &Collected) -> anyhow::Result<Vec<DashboardFile>> {
+    let Some(prometheus) = collected
         .datasources()
         .find(|d| d.kind == DatasourceKind::Prometheus)
     else {
         return Ok(Vec::new());
     };
-    let jobs: BTreeSet<String> = endpoints
-        .scrape_targets()
-        .map(|t| t.job.clone())
-        .chain(prometheus.scrape_jobs.iter().cloned())
-        .collect();
     let d = &g.dashboards;
     let render = Render {
         datasource_uid: &prometheus.uid,
@@ -136,20 +125,38 @@ fn dashboard_files(
         time_range: d.time_range.as_str(),
         max_data_points: d.max_data_points,
     };
-    dashboards::all(
-        stack.http_route_label.as_str(),
-        stack.http_status_label.as_str(),
-    )
-    .iter()
-    .filter_map(|dashboard| dashboard.keep_scraped(&jobs))
-    .map(|dashboard| {
-        let json = serde_json::to_string_pretty(&dashboard.to_json(&render))?;
-        Ok(DashboardFile {
-            slug: dashboard.slug,
-            json: json + "\n",
+    assemble(collected)
+        .iter()
+        .map(|dashboard| {
+            let json = serde_json::to_string_pretty(&dashboard.to_json(&render))?;
+            Ok(DashboardFile {
+                slug: dashboard.slug,
+                json: json + "\n",
+            })
         })
-    })
-    .collect()
+        .collect()
+}
+
+/// Owned dashboards in registry order, each followed by the panel sets added to it; a shared
+/// dashboard nobody owns is made from its first panel set's reference.
+fn assemble(collected: &Collected) -> Vec<Dashboard> {
+    let jobs = collected.job_names();
+    let mut out: Vec<Dashboard> = collected
+        .dashboards()
+        .filter_map(|d| d.keep_scraped(&jobs))
+        .collect();
+    for set in collected.panel_sets() {
+        let index = match out.iter().position(|d| d.slug == set.dashboard.slug) {
+            Some(i) => i,
+            None => {
+                out.push(Dashboard::shell(set.dashboard));
+                out.len() - 1
+            }
+        };
+        out[index].add(set, &jobs);
+    }
+    out.retain(|d| !d.panels.is_empty());
+    out
 }
 
 /// FNV-1a (64 bit) of the files: a stable fingerprint for the rollout annotation.
@@ -279,7 +286,7 @@ fn stateful_set(
         readiness_probe: Some(pod::http_probe("/api/health", PORT_NAME)),
         liveness_probe: Some(pod::liveness_probe("/api/health", PORT_NAME)),
         volume_mounts: Some(mounts),
-        ..pod::container(NAME, g.image.as_str(), &g.resources)
+        ..pod::container(NAME, g.image.as_str(), pod_resources(&g.resources))
     };
     let annotations = BTreeMap::from([("checksum/provisioning".to_string(), checksum)]);
     let template = app.pod_template(
@@ -303,7 +310,7 @@ fn stateful_set(
             template,
             volume_claim_templates: Some(vec![pod::pvc_template(
                 "storage",
-                &g.storage,
+                g.storage.as_str(),
                 cx.stack.storage_class.as_ref().map(|c| c.as_str()),
             )]),
             ..StatefulSetSpec::default()
@@ -314,6 +321,8 @@ fn stateful_set(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]

@@ -13,14 +13,19 @@ mod resources;
 mod settings;
 
 use super::{Component, Context};
+use crate::contrib::rules::{AlertText, Severity, alert_group};
+use crate::contrib::{Contributions, Rule, ScrapeJob};
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
-use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::endpoints::ServiceAddress;
 use crate::model::{Problem, Stack, check_replicas};
 
+use resources::ApiResource;
 pub use settings::KubeStateMetrics;
 
 const NAME: &str = "kube-state-metrics";
+/// The job kube-state-metrics is scraped under (`kube_*`).
+pub const JOB: &str = NAME;
 const KEY: &str = "kube_state_metrics";
 /// Object metrics (`/metrics`) and liveness (`/livez`).
 const METRICS_PORT: i32 = 8080;
@@ -54,16 +59,19 @@ impl Component for KubeStateMetrics {
         problems
     }
 
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        vec![Offer::Scrape(ScrapeTarget {
-            job: NAME.into(),
-            app: NAME.into(),
-            port_name: METRICS_PORT_NAME.into(),
-            path: "/metrics".into(),
-            // Its `namespace`, `pod` and `container` labels describe other objects, not itself.
-            honor_labels: true,
-            service: ServiceAddress::in_stack(stack, NAME, METRICS_PORT_NAME, METRICS_PORT),
-        })]
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        let service = ServiceAddress::in_stack(stack, NAME, METRICS_PORT_NAME, METRICS_PORT);
+        let mut job =
+            ScrapeJob::stack_pods(stack, NAME, service, "/metrics").with_metrics(&self.metrics());
+        // Its `namespace`, `pod` and `container` labels describe other objects, not itself.
+        job.honor_labels = true;
+        Contributions {
+            scrape_jobs: vec![job],
+            rule_groups: alert_group("kube-state-metrics.alerts", [self.pod_not_ready(stack)])
+                .into_iter()
+                .collect(),
+            ..Contributions::default()
+        }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
@@ -88,6 +96,61 @@ impl Component for KubeStateMetrics {
             objects.push(builders::disruption_budget(&app, NAME).into());
         }
         Ok(objects)
+    }
+}
+
+impl KubeStateMetrics {
+    /// The series of the exported kinds that rules and dashboards read.
+    fn metrics(&self) -> Vec<&'static str> {
+        let by_kind: &[(ApiResource, &[&'static str])] = &[
+            (
+                ApiResource::Pods,
+                &[
+                    "kube_pod_info",
+                    "kube_pod_status_phase",
+                    "kube_pod_status_ready",
+                    "kube_pod_container_status_restarts_total",
+                    "kube_pod_container_resource_limits",
+                    "kube_pod_container_resource_requests",
+                ],
+            ),
+            (
+                ApiResource::Deployments,
+                &[
+                    "kube_deployment_spec_replicas",
+                    "kube_deployment_status_replicas_ready",
+                    "kube_deployment_status_replicas_available",
+                ],
+            ),
+            (
+                ApiResource::Nodes,
+                &["kube_node_info", "kube_node_status_condition"],
+            ),
+        ];
+        by_kind
+            .iter()
+            .filter(|(kind, _)| self.exported_resources.contains(kind))
+            .flat_map(|(_, metrics)| metrics.iter().copied())
+            .collect()
+    }
+
+    /// Pods that are not ready, whatever the reason; needs pods among the exported kinds.
+    fn pod_not_ready(&self, stack: &Stack) -> Option<Rule> {
+        let a = &self.alerts.pod_not_ready;
+        (a.enabled && self.exported_resources.contains(&ApiResource::Pods)).then(|| {
+            AlertText {
+                name: "PodNotReady",
+                comment: "Pods that are not ready, whatever the reason (failing probe, crash loop, unschedulable,\nlost node). Terminated pods (Succeeded, Failed) never become ready again and are left\nout: their controller's replacement is the pod that alerts.",
+                severity: Severity::Warning,
+                summary: "Pod {{ $labels.namespace }}/{{ $labels.pod }} is not ready",
+                description: format!("Pod {{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} has not been ready for more than {}; it receives no traffic from its Services.", a.for_duration),
+            }
+            .rule(
+                stack,
+                format!("(\n  max by (namespace, pod) (\n    kube_pod_status_ready{{job=\"{JOB}\", condition=\"true\"}}\n  ) == 0\n)\nunless on (namespace, pod)\n(\n  max by (namespace, pod) (\n    kube_pod_status_phase{{job=\"{JOB}\", phase=~\"Succeeded|Failed\"}}\n  ) == 1\n)"),
+                &a.for_duration,
+            )
+        })
     }
 }
 

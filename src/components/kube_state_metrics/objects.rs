@@ -1,5 +1,6 @@
 //! kube-state-metrics' Kubernetes objects: the read-only ClusterRole and the Deployment.
 
+use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -70,7 +71,8 @@ impl KubeStateMetrics {
     }
 
     fn container(&self) -> Container {
-        let mut container = pod::container(NAME, self.image.as_str(), &self.resources);
+        let mut container =
+            pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
         container.args = Some(self.args());
         container.ports = Some(vec![
             pod::tcp_port(METRICS_PORT_NAME, METRICS_PORT),

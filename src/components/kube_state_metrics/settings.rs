@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::KEY;
 use super::resources::ApiResource;
-use crate::model::{HostName, Image, Problem, Resources};
+use crate::model::alerts::{AlertDefaults, ConditionAlert, duration};
+use crate::model::{Duration, HostName, Image, Problem, Resources};
 
 /// `[kube_state_metrics]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -28,6 +29,24 @@ pub struct KubeStateMetrics {
     /// Object labels copied into `kube_<kind>_labels`, per kind (e.g. `pods = ["app"]`).
     /// Only allow-listed keys are exported; `*` exports all, at a high cardinality cost.
     pub metric_labels_allowlist: BTreeMap<ApiResource, Vec<String>>,
+    pub alerts: Alerts,
+}
+
+/// `[kube_state_metrics.alerts]`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Warning: a pod that should be running is not ready (default for 5m; needs `pods`
+    /// among `exported_resources`).
+    pub pod_not_ready: ConditionAlert<PodNotReady>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PodNotReady;
+impl AlertDefaults for PodNotReady {
+    fn for_duration() -> Duration {
+        duration("5m")
+    }
 }
 
 impl Default for KubeStateMetrics {
@@ -47,6 +66,7 @@ impl Default for KubeStateMetrics {
                 ApiResource::Pods,
                 DEFAULT_POD_LABELS.iter().map(|s| s.to_string()).collect(),
             )]),
+            alerts: Alerts::default(),
         }
     }
 }

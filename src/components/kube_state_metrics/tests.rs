@@ -26,11 +26,11 @@ fn valid(toml: &str) -> KubeStateMetrics {
 
 fn objects(ksm: &KubeStateMetrics) -> Vec<Object> {
     let stack = Stack::default();
-    let endpoints = Default::default();
+    let collected = Default::default();
     let templates = Templates::load().expect("templates load");
     let cx = Context {
         stack: &stack,
-        endpoints: &endpoints,
+        collected: &collected,
         templates: &templates,
     };
     ksm.build(&cx).expect("builds")
@@ -271,15 +271,26 @@ fn empty_allowlist_leaves_the_flag_out() {
 }
 
 #[test]
-fn offers_its_metrics_port_with_honored_labels() {
-    let offers = KubeStateMetrics::default().offers(&Stack::default());
-    let [Offer::Scrape(target)] = offers.as_slice() else {
-        panic!("one scrape target: {offers:?}")
+fn contributes_its_metrics_port_with_honored_labels_and_the_exported_kinds_metrics() {
+    let c = KubeStateMetrics::default().contribute(&Stack::default());
+    let [job] = c.scrape_jobs.as_slice() else {
+        panic!("one scrape job: {:?}", c.scrape_jobs)
     };
-    assert!(target.honor_labels);
-    assert_eq!(target.port_name, "http-metrics");
+    assert!(job.honor_labels);
+    assert_eq!(job.name, JOB);
+    let service = job.service.as_ref().expect("a stack Service");
+    assert_eq!(service.port_name, "http-metrics");
     assert_eq!(
-        target.service.host_port(),
+        service.host_port(),
         "kube-state-metrics.monitoring.svc:8080"
+    );
+    assert!(job.exports("kube_pod_status_ready"));
+    let without_pods = valid("exported_resources = [\"deployments\"]");
+    let c = without_pods.contribute(&Stack::default());
+    assert!(!c.scrape_jobs[0].exports("kube_pod_status_ready"));
+    assert!(
+        c.rule_groups.is_empty(),
+        "PodNotReady needs pods exported: {:?}",
+        c.rule_groups
     );
 }

@@ -4,8 +4,10 @@
 //! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
 
 mod config;
-pub mod rules;
+mod moved;
+mod rules;
 
+use crate::components::pod_resources;
 use crate::diag::Code;
 use std::collections::BTreeMap;
 
@@ -15,11 +17,14 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::{
+    Contributions, Destination, Flow, Peer, ScrapeJob, storage_class_prerequisite,
+};
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
-use crate::model::endpoints::{Offer, ScrapeTarget, ServiceAddress};
+use crate::model::endpoints::{Datasource, DatasourceKind, ServiceAddress};
 use crate::model::{
     ByteSize, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize, check_replicas,
 };
@@ -32,6 +37,14 @@ pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
+/// Prometheus' own series that rules and dashboards may read.
+const METRICS: &[&str] = &[
+    "prometheus_build_info",
+    "prometheus_config_last_reload_successful",
+    "prometheus_notifications_dropped_total",
+    "prometheus_rule_evaluation_failures_total",
+    "prometheus_tsdb_head_series",
+];
 
 /// `[prometheus]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -59,8 +72,13 @@ pub struct Prometheus {
     /// links point at it. "" unsets it.
     #[serde(deserialize_with = "crate::model::empty_as_none")]
     pub host: Option<HostName>,
-    pub scrape: config::Scrape,
-    pub alerts: rules::Alerts,
+    /// Moved to the components of the sources they scrape (`[applications]`, `[kubelet]`,
+    /// `[dapr]`, `[kafka]`); kept only to say where each key went.
+    #[schemars(skip)]
+    pub scrape: Option<toml::Value>,
+    /// Moved to the component whose series each alert reads; see `scrape`.
+    #[schemars(skip)]
+    pub alerts: Option<toml::Value>,
 }
 
 /// How long and how much data is kept.
@@ -100,8 +118,8 @@ impl Default for Prometheus {
             resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
             query: Query::default(),
             host: None,
-            scrape: config::Scrape::default(),
-            alerts: rules::Alerts::default(),
+            scrape: None,
+            alerts: None,
         }
     }
 }
@@ -221,56 +239,47 @@ impl Component for Prometheus {
                 "set it to at least 1 (Prometheus' default is 20)",
             ));
         }
-        problems.extend(self.alerts.check());
+        problems.extend(moved::problems(self));
         problems
     }
 
-    fn offers(&self, stack: &Stack) -> Vec<Offer> {
-        use crate::model::endpoints::{Datasource, DatasourceKind};
-        // The jobs of sources outside the stack, as `config::jobs` renders them.
-        let s = &self.scrape;
-        let scrape_jobs = [
-            (s.application_pods, config::JOB_APPLICATION_PODS),
-            (s.kubelet_cadvisor, config::JOB_CADVISOR),
-            (s.dapr, config::JOB_DAPR),
-            (s.kafka.enabled, config::JOB_KAFKA),
-        ];
-        vec![
-            Offer::Scrape(ScrapeTarget {
-                job: NAME.into(),
-                app: NAME.into(),
-                port_name: PORT_NAME.into(),
-                path: "/metrics".into(),
-                honor_labels: false,
-                service: self.service_address(stack),
-            }),
-            Offer::Datasource(Datasource {
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        Contributions {
+            scrape_jobs: vec![
+                ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
+                    .with_metrics(METRICS),
+            ],
+            datasources: vec![Datasource {
                 uid: NAME.into(),
                 name: "Prometheus".into(),
                 kind: DatasourceKind::Prometheus,
                 service: self.service_address(stack),
                 min_interval: Some(self.scrape_interval.to_string()),
-                scrape_jobs: scrape_jobs
-                    .into_iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, job)| job.to_string())
-                    .collect(),
-            }),
-        ]
+            }],
+            flows: vec![
+                Flow::new(
+                    Peer::Component(NAME.into()),
+                    Destination::ScrapeTargets,
+                    "scrapes the metrics of the stack's components",
+                ),
+                Flow::new(
+                    Peer::Component(NAME.into()),
+                    Destination::AlertReceiver,
+                    "sends alerts",
+                ),
+            ],
+            prerequisites: storage_class_prerequisite(stack),
+            ..Contributions::default()
+        }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = self.app(cx);
-        let config = config::config_file(self, cx.stack, cx.endpoints);
-        let scraped = config.jobs.iter().map(|j| j.name.clone()).collect();
+        let config = config::config_file(self, cx.stack, cx.collected);
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
-        let rules: BTreeMap<String, String> = self
-            .alerts
-            .rule_files(cx.stack, cx.templates, &scraped)?
-            .into_iter()
-            .collect();
+        let rules = rules::rule_files(cx.collected, cx.templates)?;
         let mut objects: Vec<Object> = vec![
             // Discovery reads the API with this token.
             builders::service_account(&app, NAME, true).into(),
@@ -355,7 +364,8 @@ impl Prometheus {
     }
 
     fn stateful_set(&self, app: &App<'_>, stack: &Stack) -> StatefulSet {
-        let mut container = pod::container(NAME, self.image.as_str(), &self.resources);
+        let mut container =
+            pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
         container.args = Some(self.args());
         container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
         container.readiness_probe = Some(pod::http_probe("/-/ready", PORT_NAME));
@@ -389,7 +399,7 @@ impl Prometheus {
                 template: app.pod_template(BTreeMap::new(), spec),
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "data",
-                    &self.storage,
+                    self.storage.as_str(),
                     stack.storage_class.as_ref().map(|c| c.as_str()),
                 )]),
                 ..StatefulSetSpec::default()

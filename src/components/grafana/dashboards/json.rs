@@ -133,6 +133,7 @@ impl Panel {
             })
             .collect();
         let (kind, custom, options) = match self.kind {
+            Kind::Row => return self.row_json(id, grid),
             Kind::Timeseries => (
                 "timeseries",
                 json!({
@@ -180,6 +181,20 @@ impl Panel {
                 "overrides": self.colors.overrides(),
             },
             "options": options,
+        })
+    }
+}
+
+impl Panel {
+    /// A section heading; its panels follow it in the grid (`collapsed: false`).
+    fn row_json(&self, id: u32, grid: Grid) -> Value {
+        json!({
+            "id": id,
+            "type": "row",
+            "title": self.title,
+            "collapsed": false,
+            "gridPos": {"x": grid.x, "y": grid.y, "w": grid.w, "h": grid.h},
+            "panels": [],
         })
     }
 }

@@ -1,18 +1,12 @@
-//! Dashboards as data: a small typed model (dashboard, variables, panels, targets) lowered to
-//! Grafana's dashboard JSON (schema 41, datasources as `{type, uid}`), and the provider file
-//! that loads them. `catalog/` holds the seed's four dashboards, `json.rs` the lowering.
+//! The dashboards components contribute (`contrib::dashboards`), lowered to Grafana's dashboard
+//! JSON (schema 41, datasources as `{type, uid}`) by `json.rs`.
 //!
 //! Panels are laid out by flowing them through the 24-column grid, so positions are computed,
-//! never typed; every panel says which scrape jobs its series come from, and a panel (or a
-//! whole dashboard) whose jobs the stack does not scrape is left out instead of showing a
-//! graph of nothing. `validate::dashboards` and `validate::promql` check the JSON this writes.
+//! never typed. `validate::dashboards` and `validate::promql` check the JSON this writes.
 
-mod catalog;
 mod json;
 
-use std::collections::BTreeSet;
-
-pub use catalog::all;
+pub use crate::contrib::dashboards::{Colors, Dashboard, Kind, Panel, Variable};
 
 /// Grafana's dashboard schema version the JSON follows: 41 is known to every 12.x release,
 /// and newer Grafana migrates it on load.
@@ -21,86 +15,6 @@ pub const SCHEMA_VERSION: u32 = 41;
 pub const TAG: &str = "monstack";
 /// The grid is 24 columns wide.
 const GRID_WIDTH: u32 = 24;
-
-/// The scrape jobs panels select on, as `prometheus/config.rs` and the stack's components name
-/// them. `tests/grafana.rs` proves each one is a job of the rendered prometheus.yml.
-pub mod job {
-    /// Application pods (`http_*`, `todo_*`, `chat_*`, `user_sessions_active`).
-    pub const APP: &str = "kubernetes-pods";
-    /// Kubelet cAdvisor (`container_*`).
-    pub const CADVISOR: &str = "kubernetes-cadvisor";
-    /// Dapr sidecars (`dapr_*`).
-    pub const DAPR: &str = "dapr-sidecars";
-    /// Strimzi Kafka (`kafka_*`).
-    pub const KAFKA: &str = "kafka";
-    /// kube-state-metrics (`kube_*`).
-    pub const KUBE_STATE: &str = "kube-state-metrics";
-}
-
-/// One dashboard of the catalog.
-#[derive(Debug, Clone)]
-pub struct Dashboard {
-    /// File name and uid suffix (`monstack-<slug>`).
-    pub slug: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub variables: Vec<Variable>,
-    /// Jobs the variables read: without them the dashboard is left out.
-    pub needs: &'static [&'static str],
-    pub panels: Vec<Panel>,
-}
-
-/// A query variable offering the values of one label (multi-select, with "All").
-#[derive(Debug, Clone)]
-pub struct Variable {
-    pub name: &'static str,
-    pub label: &'static str,
-    /// `label_values(<selector>, <label>)`.
-    pub query: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Timeseries,
-    Stat,
-}
-
-/// How series are coloured, the same way on every dashboard.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Colors {
-    /// Grafana's classic palette, one colour per series.
-    Palette,
-    /// p50 green, p95 yellow, p99 red (legends `p50`, `p95`, `p99`).
-    Quantiles,
-    /// 2xx green, 3xx blue, 4xx orange, 5xx red (legend = the status code).
-    StatusClasses,
-    /// Green below the first threshold, then orange, then red (stat panels).
-    Thresholds(f64, f64),
-}
-
-#[derive(Debug, Clone)]
-pub struct Panel {
-    pub title: &'static str,
-    /// Shown as the panel's tooltip: what it shows and where the series come from.
-    pub description: &'static str,
-    pub kind: Kind,
-    /// Grafana unit id (`reqps`, `percentunit`, `s`, `bytes`, `Bps`, `short`...).
-    pub unit: &'static str,
-    pub width: u32,
-    pub height: u32,
-    pub targets: Vec<Target>,
-    /// Scrape jobs its series come from (directly or through a recording rule).
-    pub needs: &'static [&'static str],
-    pub colors: Colors,
-    /// Stack the series (parts of a whole: requests by status, pods by phase).
-    pub stacked: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub expr: String,
-    pub legend: String,
-}
 
 /// What a dashboard's JSON depends on beyond the catalog: the datasource and the profile.
 #[derive(Debug, Clone)]
@@ -111,30 +25,6 @@ pub struct Render<'a> {
     pub refresh_choices: Vec<String>,
     pub time_range: &'a str,
     pub max_data_points: u32,
-}
-
-impl Dashboard {
-    pub fn uid(&self) -> String {
-        format!("{TAG}-{}", self.slug)
-    }
-
-    /// The dashboard with only the panels whose jobs are scraped; `None` when nothing is left.
-    pub fn keep_scraped(&self, jobs: &BTreeSet<String>) -> Option<Dashboard> {
-        let scraped = |needs: &[&str]| needs.iter().all(|j| jobs.contains(*j));
-        if !scraped(self.needs) {
-            return None;
-        }
-        let panels: Vec<Panel> = self
-            .panels
-            .iter()
-            .filter(|p| scraped(p.needs))
-            .cloned()
-            .collect();
-        (!panels.is_empty()).then(|| Dashboard {
-            panels,
-            ..self.clone()
-        })
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,32 +146,6 @@ mod tests {
                 w: 24,
                 h: 2
             }
-        );
-    }
-
-    #[test]
-    fn panels_of_unscraped_jobs_are_left_out() {
-        let jobs: BTreeSet<String> = [job::APP, job::KUBE_STATE].map(String::from).into();
-        let infra = all("route", "status")
-            .into_iter()
-            .find(|d| d.slug == "infrastructure")
-            .unwrap();
-        assert!(
-            infra.keep_scraped(&jobs).is_none(),
-            "its variables need cAdvisor"
-        );
-        let kafka = all("route", "status")
-            .into_iter()
-            .find(|d| d.slug == "kafka")
-            .unwrap();
-        assert!(kafka.keep_scraped(&jobs).is_none());
-        let overview = all("route", "status")
-            .into_iter()
-            .find(|d| d.slug == "overview")
-            .unwrap();
-        assert_eq!(
-            overview.keep_scraped(&jobs).unwrap().panels.len(),
-            overview.panels.len()
         );
     }
 

@@ -1,8 +1,8 @@
 //! Kafka: message rate, under-replicated and offline partitions, produce and fetch request
 //! rates of the Strimzi clusters.
 
-use super::{STAT, WIDE, panel, target, variable};
-use crate::components::grafana::dashboards::{Colors, Dashboard, Kind, job};
+use super::JOB;
+use crate::contrib::dashboards::{Colors, Dashboard, Kind, STAT, WIDE, panel, target, variable};
 
 pub fn kafka() -> Dashboard {
     const K: &str = "namespace=~\"$namespace\", strimzi_cluster=~\"$cluster\"";
@@ -14,13 +14,13 @@ pub fn kafka() -> Dashboard {
     let under = rule("replicamanager_underreplicatedpartitions:sum");
     let offline = format!(
         "kafka_controller_kafkacontroller_offlinepartitionscount{{job=\"{}\", {K}}}",
-        job::KAFKA
+        JOB
     );
     let produce = rule("brokertopicmetrics_totalproducerequests:rate5m");
     let fetch = rule("brokertopicmetrics_totalfetchrequests:rate5m");
     let messages_rule =
         "namespace_strimzi_cluster:kafka_server_brokertopicmetrics_messagesin:rate5m";
-    let kafka: &[&str] = &[job::KAFKA];
+    let kafka: &[&str] = &[JOB];
     Dashboard {
         slug: "kafka",
         title: "Kafka",

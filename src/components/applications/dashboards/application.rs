@@ -1,8 +1,10 @@
 //! Application Performance: requests by route and status, throughput (HTTP and business),
 //! latency by service and route, and database queries through the Dapr state store.
 
-use super::{SERVICE, WIDE, app, panel, service_variables, stacked, target};
-use crate::components::grafana::dashboards::{Colors, Dashboard, Kind, job};
+use super::{SERVICE, app, service_variables};
+use crate::components::applications::JOB as APP;
+use crate::components::dapr::JOB as DAPR;
+use crate::contrib::dashboards::{Colors, Dashboard, Kind, WIDE, panel, stacked, target};
 
 pub fn application(route: &str, status: &str) -> Dashboard {
     let requests = format!("rate({}[$__rate_interval])", app("http_requests_total"));
@@ -11,9 +13,9 @@ pub fn application(route: &str, status: &str) -> Dashboard {
         app("http_request_duration_seconds_bucket")
     );
     let per_second = |metric: &str| format!("sum(rate({}[$__rate_interval]))", app(metric));
-    let dapr = format!("job=\"{}\", namespace=~\"$namespace\"", job::DAPR);
-    let apps: &[&str] = &[job::APP];
-    let dapr_sidecars: &[&str] = &[job::APP, job::DAPR];
+    let dapr = format!("job=\"{}\", namespace=~\"$namespace\"", DAPR);
+    let apps: &[&str] = &[APP];
+    let dapr_sidecars: &[&str] = &[APP, DAPR];
     Dashboard {
         slug: "application",
         title: "Application Performance",

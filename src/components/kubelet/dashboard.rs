@@ -1,27 +1,30 @@
-//! Infrastructure: CPU, memory and network of pods (cAdvisor) and pod and deployment status
-//! (kube-state-metrics).
+//! The shared Infrastructure dashboard's container part: CPU, memory and network of pods
+//! (cAdvisor) and pod and deployment status (kube-state-metrics). Node panels are added by
+//! node-exporter.
 
-use super::{STAT, WIDE, panel, stacked, target, variable};
-use crate::components::grafana::dashboards::{Colors, Dashboard, Kind, job};
+use super::JOB as CADVISOR;
+use crate::components::kube_state_metrics::JOB as KUBE_STATE;
+use crate::contrib::dashboards::{
+    Colors, Dashboard, INFRASTRUCTURE, Kind, STAT, WIDE, panel, stacked, target, variable,
+};
 
 pub fn infrastructure() -> Dashboard {
     const N: &str = "namespace=~\"$namespace\"";
     const P: &str = "namespace=~\"$namespace\", pod=~\"$pod\"";
-    let ksm =
-        |metric: &str, extra: &str| format!("{metric}{{job=\"{}\", {extra}{N}}}", job::KUBE_STATE);
+    let ksm = |metric: &str, extra: &str| format!("{metric}{{job=\"{}\", {extra}{N}}}", KUBE_STATE);
     let network = |metric: &str| {
         format!(
             "sum by (pod) (rate({metric}{{job=\"{}\", {P}}}[$__rate_interval]))",
-            job::CADVISOR
+            CADVISOR
         )
     };
     let cpu_rule = "namespace:container_cpu_usage_seconds:rate5m";
-    let cadvisor: &[&str] = &[job::CADVISOR];
-    let ksm_jobs: &[&str] = &[job::CADVISOR, job::KUBE_STATE];
+    let cadvisor: &[&str] = &[CADVISOR];
+    let ksm_jobs: &[&str] = &[CADVISOR, KUBE_STATE];
     Dashboard {
-        slug: "infrastructure",
-        title: "Infrastructure",
-        description: "CPU, memory, network and pod status of the cluster's workloads.",
+        slug: INFRASTRUCTURE.slug,
+        title: INFRASTRUCTURE.title,
+        description: INFRASTRUCTURE.description,
         variables: vec![
             variable(
                 "namespace",

@@ -1,8 +1,9 @@
 //! Overview: request rate, error rate, latency (p50/p95/p99) and active users of the
 //! application's services, from the application recording rules.
 
-use super::{SERVICE, STAT, WIDE, app, panel, service_variables, target};
-use crate::components::grafana::dashboards::{Colors, Dashboard, Kind, job};
+use super::{SERVICE, app, service_variables};
+use crate::components::applications::JOB as APP;
+use crate::contrib::dashboards::{Colors, Dashboard, Kind, STAT, WIDE, panel, target};
 
 pub fn overview() -> Dashboard {
     let rate = format!("namespace_service:http_requests:rate5m{{{SERVICE}}}");
@@ -10,7 +11,7 @@ pub fn overview() -> Dashboard {
     let buckets =
         format!("namespace_service_le:http_request_duration_seconds_bucket:rate5m{{{SERVICE}}}");
     let quantile = |q: &str| format!("histogram_quantile({q}, sum by (le) ({buckets}))");
-    let apps: &[&str] = &[job::APP];
+    let apps: &[&str] = &[APP];
     Dashboard {
         slug: "overview",
         title: "Overview",

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what scripts/test.sh needs on Debian or Ubuntu (as root, or with sudo), or says
+# exactly what is missing and the command that installs it:
+#   - a C compiler and linker (build-essential) to build monstack's dependencies,
+#   - python3 with its venv module (python3-venv) for kubernetes-validate,
+#   - promtool and amtool (Debian packages prometheus and prometheus-alertmanager),
+#   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml).
+# Rust itself comes from rustup; see README "Set up".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+packages=()
+
+find_missing() {
+  missing=()
+  packages=()
+  want() { missing+=("$1 ($2)"); packages+=("$2"); }
+  command -v cc >/dev/null || want "a C compiler and linker" build-essential
+  { command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null; } ||
+    want "python3 with the venv module" python3-venv
+  command -v promtool >/dev/null || want promtool prometheus
+  command -v amtool >/dev/null || want amtool prometheus-alertmanager
+}
+
+# Says what is missing ($1: why it was not installed) and the command that installs it.
+ask() {
+  local list=${missing[0]} item
+  for item in "${missing[@]:1}"; do list+=", $item"; done
+  echo "error: $1: $list" >&2
+  echo "install them with: sudo apt-get install -y ${packages[*]}" >&2
+  exit 1
+}
+
+find_missing
+if ((${#packages[@]})); then
+  command -v apt-get >/dev/null || ask "missing, and there is no apt-get to install them"
+  if [ "$(id -u)" -eq 0 ]; then
+    root=()
+  elif command -v sudo >/dev/null; then
+    root=(sudo)
+  else
+    ask "missing, and installing them needs root or sudo"
+  fi
+  echo "== installing ${packages[*]} (apt-get)"
+  { "${root[@]}" apt-get update -qq &&
+    "${root[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; } ||
+    ask "apt-get could not install"
+  find_missing
+  ((${#packages[@]} == 0)) || ask "still missing after apt-get"
+fi
+
+command -v cargo >/dev/null || {
+  echo "error: cargo is missing: install Rust with rustup (README, \"Set up\")" >&2
+  exit 1
+}
+
+if [ ! -x .venv/bin/kubernetes-validate ]; then
+  echo "== installing kubernetes-validate (pip, into .venv)"
+  { python3 -m venv .venv &&
+    .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0; } || {
+    echo "error: could not install kubernetes-validate into .venv (it comes from PyPI): check the network, then run this again" >&2
+    exit 1
+  }
+fi

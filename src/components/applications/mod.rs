@@ -1,0 +1,115 @@
+//! The monitored applications: the seed's services (HTTP request metrics and business
+//! counters) in `stack.app_namespaces`. Renders no pods: it contributes the scrape job for pods
+//! that opt in with the `prometheus.io/scrape` annotation, the request recording rules, the
+//! HighErrorRate and HighLatency alerts, and the Overview and Application Performance
+//! dashboards.
+//!
+//! Files: `mod.rs` settings and contributions, `scrape.rs` the job, `rules.rs` the rules,
+//! `dashboards/` the dashboards.
+
+mod dashboards;
+mod rules;
+mod scrape;
+
+use serde::Deserialize;
+
+use super::{Component, Context};
+use crate::contrib::Contributions;
+use crate::k8s::Object;
+use crate::model::alerts::{AlertDefaults, LatencyAlert, RatioAlert, duration};
+use crate::model::{Duration, Problem, Stack};
+
+/// The scrape job of the application pods (`http_*`, `todo_*`, `chat_*`, `user_sessions_active`).
+pub const JOB: &str = "kubernetes-pods";
+
+/// `[applications]`: the application pods of `stack.app_namespaces`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Applications {
+    /// Scrape pods annotated `prometheus.io/scrape: "true"` (optional `prometheus.io/port`,
+    /// `prometheus.io/path`, `prometheus.io/scheme`) in `stack.app_namespaces`, with their
+    /// rules and dashboards.
+    pub enabled: bool,
+    pub alerts: Alerts,
+}
+
+/// `[applications.alerts]`; each alert takes `enabled = false`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Critical: the share of 5xx responses of a service (default ratio 0.05 for 5m).
+    pub high_error_rate: RatioAlert<HighErrorRate>,
+    /// Warning: a service's p95 request latency (default p95 2s for 5m).
+    pub high_latency: LatencyAlert<HighLatency>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HighErrorRate;
+impl AlertDefaults for HighErrorRate {
+    fn for_duration() -> Duration {
+        duration("5m")
+    }
+    fn ratio() -> f64 {
+        0.05
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HighLatency;
+impl AlertDefaults for HighLatency {
+    fn for_duration() -> Duration {
+        duration("5m")
+    }
+    fn p95() -> Duration {
+        duration("2s")
+    }
+}
+
+impl Default for Applications {
+    fn default() -> Self {
+        Applications {
+            enabled: true,
+            alerts: Alerts::default(),
+        }
+    }
+}
+
+impl Component for Applications {
+    const NAME: &'static str = "applications";
+    const FILE: &'static str = "applications";
+
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    fn check(&self, _stack: &Stack) -> Vec<Problem> {
+        let key = "applications.alerts";
+        [
+            self.alerts
+                .high_error_rate
+                .check(&format!("{key}.high_error_rate")),
+            self.alerts
+                .high_latency
+                .check(&format!("{key}.high_latency")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn contribute(&self, stack: &Stack) -> Contributions {
+        Contributions {
+            scrape_jobs: vec![scrape::job(stack)],
+            rule_groups: rules::groups(&self.alerts, stack),
+            dashboards: dashboards::all(
+                stack.http_route_label.as_str(),
+                stack.http_status_label.as_str(),
+            ),
+            ..Contributions::default()
+        }
+    }
+
+    fn build(&self, _cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,102 @@
+//! The request recording rules (per service: rate, 5xx rate and share, latency histogram and
+//! p95) and the two alerts over them. `stack.http_status_label` names the status-code label.
+
+use super::{Alerts, JOB};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
+use crate::model::Stack;
+
+pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
+    let alerts = alert_group(
+        "application.alerts",
+        [high_error_rate(alerts, stack), high_latency(alerts, stack)],
+    );
+    [recording(stack)].into_iter().chain(alerts).collect()
+}
+
+fn recording(stack: &Stack) -> RuleGroup {
+    let status = stack.http_status_label.as_str();
+    RuleGroup::new(
+        "application.rules",
+        Some(
+            "The series the alerts and dashboards read, computed once per evaluation instead of on\nevery query. Names follow level:metric:operations; rules run in order, so a rule may use\nthe ones above it at the same instant.",
+        ),
+        vec![
+            record(
+                "namespace_service:http_requests:rate5m",
+                "Requests per second of each service (label service = the pod's app.kubernetes.io/name).",
+                format!(
+                    "sum by (namespace, service) (\n  rate(http_requests_total{{job=\"{JOB}\"}}[5m])\n)"
+                ),
+            ),
+            record(
+                "namespace_service:http_requests_errors:rate5m",
+                "5xx responses per second (\"5xx\" too, for client libraries that group status codes).",
+                format!(
+                    "sum by (namespace, service) (\n  rate(http_requests_total{{job=\"{JOB}\", {status}=~\"5..\"}}[5m])\n)"
+                ),
+            ),
+            record(
+                "namespace_service:http_requests_errors:ratio_rate5m",
+                "Share of requests answered with 5xx: 0 for a service without errors, absent for a\nservice without requests (nothing to divide).",
+                "(\n  namespace_service:http_requests_errors:rate5m\n  or\n  namespace_service:http_requests:rate5m * 0\n)\n/ (namespace_service:http_requests:rate5m > 0)",
+            ),
+            record(
+                "namespace_service_le:http_request_duration_seconds_bucket:rate5m",
+                "Request-duration histogram per service: feeds the p95 below and any other quantile or\nheatmap a dashboard wants. histogram_quantile reads `le` as a number, so Prometheus 3's\nnormalised values (\"1.0\" for \"1\") change nothing.",
+                format!(
+                    "sum by (namespace, service, le) (\n  rate(http_request_duration_seconds_bucket{{job=\"{JOB}\"}}[5m])\n)"
+                ),
+            ),
+            record(
+                "namespace_service:http_request_duration_seconds:p95_5m",
+                "",
+                "histogram_quantile(0.95, namespace_service_le:http_request_duration_seconds_bucket:rate5m)",
+            ),
+        ],
+    )
+}
+
+fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<crate::contrib::Rule> {
+    let a = &alerts.high_error_rate;
+    a.enabled.then(|| {
+        AlertText {
+            name: "HighErrorRate",
+            comment: "Share of requests a service answers with 5xx, per namespace and service.",
+            severity: Severity::Critical,
+            summary: "High HTTP error rate on {{ $labels.namespace }}/{{ $labels.service }}",
+            description: format!(
+                "{{{{ $value | humanizePercentage }}}} of requests to {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} failed with a 5xx status over the last 5 minutes (threshold {}).",
+                percent(a.ratio)
+            ),
+        }
+        .rule(
+            stack,
+            format!("namespace_service:http_requests_errors:ratio_rate5m > {}", a.ratio),
+            &a.for_duration,
+        )
+    })
+}
+
+fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<crate::contrib::Rule> {
+    let a = &alerts.high_latency;
+    a.enabled.then(|| {
+        AlertText {
+            name: "HighLatency",
+            comment: "95th percentile of request durations, per namespace and service.",
+            severity: Severity::Warning,
+            summary: "Slow responses from {{ $labels.namespace }}/{{ $labels.service }}",
+            description: format!(
+                "The p95 latency of {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} is {{{{ $value | humanizeDuration }}}} over the last 5 minutes (threshold {}).",
+                a.p95
+            ),
+        }
+        .rule(
+            stack,
+            format!(
+                "namespace_service:http_request_duration_seconds:p95_5m > {}",
+                a.p95.seconds()
+            ),
+            &a.for_duration,
+        )
+    })
+}

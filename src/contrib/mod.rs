@@ -1,0 +1,239 @@
+//! What components contribute to each other, kube-prometheus "mixin" style. A component states
+//! in its own folder what it knows — the scrape jobs it can be scraped by (with the metric
+//! families each produces), its alerting and recording rules, its dashboards or the panels it
+//! adds to a shared one, the Secrets it reads, the network flows it opens, what it needs from
+//! others and what must exist in the cluster first — and the collectors (Prometheus, Grafana,
+//! the derive stage, validation) read only these. No job name, metric family or dashboard is
+//! typed anywhere else.
+//!
+//! This module is vocabulary: plain data, no Kubernetes objects and no I/O.
+
+pub mod dashboards;
+pub mod flows;
+pub mod rules;
+pub mod scrape;
+pub mod secrets;
+
+use crate::model::endpoints::{AlertReceiver, Datasource, ServiceAddress};
+
+pub use dashboards::{Dashboard, PanelSet};
+pub use flows::{Destination, Flow, Peer};
+pub use rules::{Alert, Record, Rule, RuleGroup, Severity};
+pub use scrape::ScrapeJob;
+pub use secrets::{SecretKey, SecretRef, ValueFormat};
+
+/// Everything one component contributes. Built from its settings and `[stack]` alone.
+#[derive(Debug, Clone, Default)]
+pub struct Contributions {
+    pub scrape_jobs: Vec<ScrapeJob>,
+    pub rule_groups: Vec<RuleGroup>,
+    /// Whole dashboards this component owns.
+    pub dashboards: Vec<Dashboard>,
+    /// Panels added to a dashboard that several components share (e.g. Infrastructure).
+    pub panels: Vec<PanelSet>,
+    pub datasources: Vec<Datasource>,
+    pub alert_receiver: Option<AlertReceiver>,
+    /// Existing Secrets (created by the user, named in the profile) this component reads.
+    pub secrets: Vec<SecretRef>,
+    pub flows: Vec<Flow>,
+    pub needs: Vec<Need>,
+    /// What must exist in the cluster before `kubectl apply` (a StorageClass, a CRD...).
+    pub prerequisites: Vec<Prerequisite>,
+    /// Namespaces besides the stack's that this component's objects live in.
+    pub namespaces: Vec<NamespaceRequest>,
+}
+
+/// A namespace a component needs with a Pod Security level of its own: node agents need host
+/// access that the stack namespace's `restricted` level forbids, so they run apart, in a
+/// namespace whose exception is explicit and says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceRequest {
+    pub name: String,
+    /// The least Pod Security Standard level the pods need (`baseline` or `privileged`).
+    pub pod_security: &'static str,
+    /// Why, written on the namespace.
+    pub reason: String,
+}
+
+/// A capability one component needs another to provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// A datasource of this kind (Grafana needs a metrics datasource).
+    Datasource(crate::model::endpoints::DatasourceKind),
+}
+
+/// A declared need: when no enabled component provides `capability`, the profile is refused
+/// with a diagnostic at `key` that names the component that would provide it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub capability: Capability,
+    /// The needing component's profile key the diagnostic points at (e.g. `grafana.enabled`).
+    pub key: String,
+    /// Why it is needed, in the user's terms.
+    pub why: String,
+}
+
+/// Something the rendered objects expect to exist in the cluster already.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Prerequisite {
+    /// What kind of thing: `StorageClass`, `CustomResourceDefinition`, `controller`...
+    pub kind: String,
+    pub name: String,
+    pub why: String,
+}
+
+impl Contributions {
+    /// Whether this contribution offers what `capability` asks for.
+    pub fn provides(&self, capability: Capability) -> bool {
+        match capability {
+            Capability::Datasource(kind) => self.datasources.iter().any(|d| d.kind == kind),
+        }
+    }
+}
+
+/// The contributions of every enabled component, in registry order.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    pub by_component: Vec<(&'static str, Contributions)>,
+}
+
+impl Collected {
+    fn all(&self) -> impl Iterator<Item = &Contributions> {
+        self.by_component.iter().map(|(_, c)| c)
+    }
+
+    pub fn scrape_jobs(&self) -> impl Iterator<Item = &ScrapeJob> {
+        self.all().flat_map(|c| c.scrape_jobs.iter())
+    }
+
+    /// Names of every contributed scrape job.
+    pub fn job_names(&self) -> std::collections::BTreeSet<&str> {
+        self.scrape_jobs().map(|j| j.name.as_str()).collect()
+    }
+
+    /// Rule groups by contributing component, in registry order.
+    pub fn rule_groups(&self) -> impl Iterator<Item = (&'static str, &RuleGroup)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.rule_groups.iter().map(move |g| (*name, g)))
+    }
+
+    /// The rule groups Prometheus evaluates: a group that reads a job no enabled component
+    /// contributes is left out (it could never fire or record anything).
+    pub fn kept_rule_groups(&self) -> Vec<(&'static str, &RuleGroup)> {
+        let jobs = self.job_names();
+        self.rule_groups()
+            .filter(|(_, g)| g.needs.iter().all(|j| jobs.contains(j.as_str())))
+            .collect()
+    }
+
+    pub fn dashboards(&self) -> impl Iterator<Item = &Dashboard> {
+        self.all().flat_map(|c| c.dashboards.iter())
+    }
+
+    pub fn panel_sets(&self) -> impl Iterator<Item = &PanelSet> {
+        self.all().flat_map(|c| c.panels.iter())
+    }
+
+    /// Every datasource offered, in registry order.
+    pub fn datasources(&self) -> impl Iterator<Item = &Datasource> {
+        self.all().flat_map(|c| c.datasources.iter())
+    }
+
+    pub fn alert_receiver(&self) -> Option<&AlertReceiver> {
+        self.all().find_map(|c| c.alert_receiver.as_ref())
+    }
+
+    pub fn secrets(&self) -> impl Iterator<Item = (&'static str, &SecretRef)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.secrets.iter().map(move |s| (*name, s)))
+    }
+
+    /// `(namespace, name)` of every Secret the stack reads (monstack never renders Secrets).
+    pub fn secret_names(&self) -> std::collections::BTreeSet<(&str, &str)> {
+        self.secrets()
+            .map(|(_, s)| (s.namespace.as_str(), s.name.as_str()))
+            .collect()
+    }
+
+    pub fn flows(&self) -> impl Iterator<Item = (&'static str, &Flow)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.flows.iter().map(move |f| (*name, f)))
+    }
+
+    pub fn prerequisites(&self) -> impl Iterator<Item = (&'static str, &Prerequisite)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.prerequisites.iter().map(move |p| (*name, p)))
+    }
+
+    pub fn provides(&self, capability: Capability) -> bool {
+        self.all().any(|c| c.provides(capability))
+    }
+
+    /// Extra namespaces, once each (the first request's level and reason; components that
+    /// share one ask for the same level), with every requester's reason.
+    pub fn namespaces(&self) -> Vec<NamespaceRequest> {
+        let mut out: Vec<NamespaceRequest> = Vec::new();
+        for request in self.all().flat_map(|c| c.namespaces.iter()) {
+            match out.iter_mut().find(|r| r.name == request.name) {
+                Some(existing) if !existing.reason.contains(&request.reason) => {
+                    existing.reason = format!("{}; {}", existing.reason, request.reason);
+                }
+                Some(_) => {}
+                None => out.push(request.clone()),
+            }
+        }
+        out
+    }
+
+    /// Every Service address a component offers others (scrape targets, datasources, the alert
+    /// receiver), with the component that offers it.
+    pub fn addresses(&self) -> Vec<(&'static str, &ServiceAddress)> {
+        let mut out = Vec::new();
+        for (name, c) in &self.by_component {
+            out.extend(
+                c.scrape_jobs
+                    .iter()
+                    .filter_map(|j| j.service.as_ref())
+                    .map(|a| (*name, a)),
+            );
+            out.extend(c.datasources.iter().map(|d| (*name, &d.service)));
+            out.extend(c.alert_receiver.iter().map(|r| (*name, &r.service)));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Capability::Datasource(kind) => {
+                write!(
+                    f,
+                    "a {} datasource",
+                    serde_json::to_value(kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                )
+            }
+        }
+    }
+}
+
+/// A component with volumes needs the profile's StorageClass (none when it uses the cluster's
+/// default class).
+pub fn storage_class_prerequisite(stack: &crate::model::Stack) -> Vec<Prerequisite> {
+    stack
+        .storage_class
+        .iter()
+        .map(|class| Prerequisite {
+            kind: "StorageClass".into(),
+            name: class.to_string(),
+            why: "volumes are claimed from this class (stack.storage_class)".into(),
+        })
+        .collect()
+}

@@ -1,0 +1,167 @@
+//! Alerting and recording rules as components contribute them. A component writes the PromQL
+//! of its own metrics with thresholds from its own settings; Prometheus only collects the
+//! groups into one rule file per component. Every alert carries a severity (Alertmanager
+//! routes on it), a summary, a description and its runbook link.
+
+use serde::Serialize;
+
+use crate::model::{Duration, Stack};
+
+/// A rule group: rules evaluated together, in order (a rule may read the ones above it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleGroup {
+    pub name: String,
+    /// Written above the group.
+    pub comment: Option<String>,
+    pub rules: Vec<Rule>,
+    /// Scrape jobs of OTHER components the group reads (its own are always there): without
+    /// them the group is left out, since it could never fire or record anything.
+    #[serde(skip)]
+    pub needs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Record(Record),
+    Alert(Alert),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub record: String,
+    pub comment: Option<String>,
+    pub expr: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub alert: String,
+    pub comment: Option<String>,
+    pub expr: String,
+    #[serde(rename = "for")]
+    pub for_duration: String,
+    pub severity: Severity,
+    /// Prometheus Go templates (`{{ $labels.pod }}`) pass through as written.
+    pub summary: String,
+    pub description: String,
+    pub runbook_url: String,
+}
+
+impl RuleGroup {
+    pub fn new(name: &str, comment: Option<&str>, rules: Vec<Rule>) -> RuleGroup {
+        RuleGroup {
+            name: name.into(),
+            comment: comment.map(String::from),
+            rules,
+            needs: Vec::new(),
+        }
+    }
+
+    /// The group reads series of these jobs of other components.
+    pub fn needing(mut self, jobs: &[&str]) -> RuleGroup {
+        self.needs = jobs.iter().map(|j| j.to_string()).collect();
+        self
+    }
+
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.rules.iter().filter_map(|r| match r {
+            Rule::Alert(a) => Some(a),
+            Rule::Record(_) => None,
+        })
+    }
+
+    /// The rule's name: the alert or the recorded series.
+    pub fn names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.rules.iter().map(|r| match r {
+            Rule::Alert(a) => (a.alert.as_str(), a.expr.as_str()),
+            Rule::Record(r) => (r.record.as_str(), r.expr.as_str()),
+        })
+    }
+}
+
+/// The group of a component's enabled alerts (`None` for a disabled one); no group when
+/// every alert is disabled.
+pub fn alert_group(
+    name: &str,
+    alerts: impl IntoIterator<Item = Option<Rule>>,
+) -> Option<RuleGroup> {
+    let rules: Vec<Rule> = alerts.into_iter().flatten().collect();
+    (!rules.is_empty()).then(|| RuleGroup::new(name, None, rules))
+}
+
+/// A recording rule.
+pub fn record(record: &str, comment: &str, expr: impl Into<String>) -> Rule {
+    Rule::Record(Record {
+        record: record.into(),
+        comment: (!comment.is_empty()).then(|| comment.to_string()),
+        expr: expr.into(),
+    })
+}
+
+/// What an alert says, before its threshold and runbook are known.
+pub struct AlertText<'a> {
+    pub name: &'a str,
+    pub comment: &'a str,
+    pub severity: Severity,
+    pub summary: &'a str,
+    pub description: String,
+}
+
+impl AlertText<'_> {
+    /// The alert over `expr`, held `for_duration`, linking `<stack.runbook_base_url>/<name>`.
+    pub fn rule(self, stack: &Stack, expr: impl Into<String>, for_duration: &Duration) -> Rule {
+        Rule::Alert(Alert {
+            alert: self.name.into(),
+            comment: (!self.comment.is_empty()).then(|| self.comment.to_string()),
+            expr: expr.into(),
+            for_duration: for_duration.to_string(),
+            severity: self.severity,
+            summary: self.summary.into(),
+            description: self.description,
+            runbook_url: runbook_url(stack, self.name),
+        })
+    }
+}
+
+/// `<base>/<AlertName>`.
+pub fn runbook_url(stack: &Stack, alert: &str) -> String {
+    format!("{}/{alert}", stack.runbook_base_url.trim_end_matches('/'))
+}
+
+/// A share as people read it: 0.05 → "5%", 0.955 → "95.5%".
+pub fn percent(ratio: f64) -> String {
+    let rounded = (ratio * 100.0 * 1e6).round() / 1e6;
+    format!("{rounded}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_read_naturally() {
+        assert_eq!(percent(0.05), "5%");
+        assert_eq!(percent(0.9), "90%");
+        assert_eq!(percent(0.955), "95.5%");
+    }
+
+    #[test]
+    fn runbook_links_have_one_slash() {
+        let stack = Stack {
+            runbook_base_url: "https://runbooks.example.com/alerts/".into(),
+            ..Stack::default()
+        };
+        assert_eq!(
+            runbook_url(&stack, "PodNotReady"),
+            "https://runbooks.example.com/alerts/PodNotReady"
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! Stage 3b: objects that depend on the whole stack, derived after every component has built,
+//! from the built objects and the contributions — never typed again. Each step is one file and
+//! returns the part (output file) it adds, or nothing when the profile turns it off.
+//!
+//! Steps: NetworkPolicies from the declared flows.
+
+pub mod network_policies;
+
+use crate::contrib::Collected;
+use crate::k8s::{Manifest, Part};
+use crate::model::Stack;
+
+/// The derived parts, in apply order after the components' own.
+pub fn parts(manifest: &Manifest, collected: &Collected, stack: &Stack) -> Vec<Part> {
+    let mut parts = Vec::new();
+    if stack.network_policies {
+        parts.push(network_policies::part(manifest, collected, stack));
+    }
+    parts.retain(|p| !p.objects.is_empty());
+    parts
+}
