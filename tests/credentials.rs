@@ -73,6 +73,8 @@ fn a_credential_given_with_set_is_refused_and_never_shown() {
         for set in [
             format!("alertmanager.receivers.slack={{ secret = \"{value}\", key = \"url\" }}"),
             format!("grafana.admin.password_key=\"{value}\""),
+            // Unquoted: --set takes text that is not TOML as a string.
+            format!("grafana.admin.secret={value}"),
         ] {
             for format in ["human", "json"] {
                 let out = monstack(&["validate", "--format", format, "--set", &set]);
