@@ -14,6 +14,7 @@ pub(crate) mod grafana;
 mod kafka;
 mod kube_state_metrics;
 mod kubelet;
+mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
@@ -136,6 +137,7 @@ pub const ALL: &[Entry] = &[
     entry::<kubelet::Kubelet>(),
     entry::<dapr::Dapr>(),
     entry::<kafka::Kafka>(),
+    entry::<loki::Loki>(),
 ];
 
 /// What every enabled component contributes, in registry order.
