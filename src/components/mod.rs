@@ -14,6 +14,7 @@ pub(crate) mod grafana;
 mod kafka;
 mod kube_state_metrics;
 mod kubelet;
+mod log_agent;
 mod loki;
 mod namespace;
 mod node_exporter;
@@ -138,6 +139,7 @@ pub const ALL: &[Entry] = &[
     entry::<dapr::Dapr>(),
     entry::<kafka::Kafka>(),
     entry::<loki::Loki>(),
+    entry::<log_agent::LogAgent>(),
 ];
 
 /// What every enabled component contributes, in registry order.
