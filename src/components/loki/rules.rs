@@ -71,13 +71,13 @@ fn compactor_not_running(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
             name: "LokiCompactorNotRunning",
             comment: "Without a compactor, retention deletes nothing and the store grows without bound.",
             severity: Severity::Critical,
-            summary: "No Loki replica runs the compactor",
-            description: "No Loki replica reports a running compactor: logs older than the retention are not deleted and the index is not compacted, so storage grows until it is full.".into(),
+            summary: "No {{ $labels.job }} replica runs the compactor",
+            description: "No replica of {{ $labels.job }} reports a running compactor: logs older than the retention are not deleted and the index is not compacted, so storage grows until it is full.".into(),
         }
         .rule(
             stack,
             format!(
-                "max(loki_boltdb_shipper_compactor_running{{job=\"{JOB}\"}}) < 1\nor\nabsent(loki_boltdb_shipper_compactor_running{{job=\"{JOB}\"}})"
+                "max by (job) (loki_boltdb_shipper_compactor_running{{job=\"{JOB}\"}}) < 1\nor\nabsent(loki_boltdb_shipper_compactor_running{{job=\"{JOB}\"}})"
             ),
             &a.for_duration,
         )
