@@ -80,6 +80,12 @@ impl Templates {
     }
 }
 
+/// A config file rendered straight from typed values (loki.yaml): no template, so its
+/// structure is the type's; the YAML crate stays behind this module and `emit`.
+pub fn yaml_of<T: Serialize>(value: &T) -> anyhow::Result<String> {
+    serde_yaml_ng::to_string(value).context("serializing a config file")
+}
+
 /// A string as a YAML scalar: single-quoted when that needs no escapes (readable regexes and
 /// Go templates), JSON double-quoted otherwise; other values as JSON, which YAML accepts.
 fn yaml_scalar(v: Value) -> Result<String, minijinja::Error> {

@@ -167,11 +167,16 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
                 .any(|o| o.kind() == "StatefulSet" && o.name() == "grafana"),
             "{name}"
         );
-        assert_eq!(
-            datasource_uids(&c),
-            BTreeSet::from([("prometheus".to_string(), "prometheus".to_string())]),
-            "{name}"
-        );
+        // Loki offers its datasource exactly where it is rendered.
+        let mut datasources =
+            BTreeSet::from([("prometheus".to_string(), "prometheus".to_string())]);
+        if c.manifest
+            .objects()
+            .any(|o| o.kind() == "StatefulSet" && o.name() == "loki")
+        {
+            datasources.insert(("loki".to_string(), "loki".to_string()));
+        }
+        assert_eq!(datasource_uids(&c), datasources, "{name}");
         let slugs: BTreeSet<String> = dashboards(&c).into_keys().collect();
         let mut expected: BTreeSet<String> = ["overview", "application", "infrastructure"]
             .map(String::from)

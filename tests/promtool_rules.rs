@@ -135,7 +135,7 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 10] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
     (
         "HighErrorRate",
         "applications",
@@ -204,6 +204,34 @@ const SEED: [(&str, &str, &str, Threshold, &str); 10] = [
         "node_exporter",
         "memory_pressure",
         Threshold::Ratio(0.9),
+        "15m",
+    ),
+    (
+        "LokiRequestErrors",
+        "loki",
+        "request_errors",
+        Threshold::Ratio(0.05),
+        "15m",
+    ),
+    (
+        "LokiDiscardingLines",
+        "loki",
+        "discarded_lines",
+        Threshold::None,
+        "15m",
+    ),
+    (
+        "LokiCompactorNotRunning",
+        "loki",
+        "compactor_not_running",
+        Threshold::None,
+        "30m",
+    ),
+    (
+        "LogAgentDroppingLines",
+        "log_agent",
+        "dropping_lines",
+        Threshold::None,
         "15m",
     ),
 ];
@@ -464,6 +492,8 @@ fn expand(template: &str, labels: &BTreeMap<String, String>, value: f64) -> Stri
         &format!("{}%", go_g4(value * 100.0)),
     )
     .replace("{{ $value | humanizeDuration }}", &go_duration(value))
+    // Prometheus' humanize is `%.4g` for values from 1 to 1000 (the tests keep them there).
+    .replace("{{ $value | humanize }}", &go_g4(value))
     .replace("{{ $value }}", &value.to_string())
 }
 
@@ -1059,6 +1089,131 @@ fn kafka_offline_partitions(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// Loki's request errors per route: one route past the threshold fires, one short of it does not.
+fn loki_request_errors(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let requests = |route: &str, code: &str, per_step: f64| {
+        let labels = [("job", "loki"), ("route", route), ("status_code", code)];
+        series(
+            "loki_request_duration_seconds_count",
+            &labels,
+            counter(per_step, t.steps),
+        )
+    };
+    let (bad, good) = (above(s.threshold), below(s.threshold));
+    TestGroup {
+        name: "LokiRequestErrors: a route past the error share fires, one below it does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            requests("loki_api_v1_push", "500", bad * 1000.0),
+            requests("loki_api_v1_push", "204", (1.0 - bad) * 1000.0),
+            requests("loki_api_v1_query_range", "500", good * 1000.0),
+            requests("loki_api_v1_query_range", "200", (1.0 - good) * 1000.0),
+        ],
+        alert_rule_test: alert_checks(
+            "LokiRequestErrors",
+            &t,
+            expected(
+                r,
+                "LokiRequestErrors",
+                "warning",
+                &[("route", "loki_api_v1_push")],
+                bad,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// Lines discarded for one reason fire; a reason whose counter stands still does not.
+fn loki_discarding_lines(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let discarded = |reason: &str, values: String| {
+        let labels = [("job", "loki"), ("reason", reason), ("tenant", "fake")];
+        series("loki_discarded_samples_total", &labels, values)
+    };
+    TestGroup {
+        name: "LokiDiscardingLines: rate-limited lines fire, a still counter does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            // One line per second.
+            discarded("rate_limited", counter(STEP as f64, t.steps)),
+            discarded("line_too_long", gauge(3.0, t.steps)),
+        ],
+        alert_rule_test: alert_checks(
+            "LokiDiscardingLines",
+            &t,
+            expected(
+                r,
+                "LokiDiscardingLines",
+                "warning",
+                &[("reason", "rate_limited")],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// Every replica reports 0: no compactor runs, which fires (after `for`, not before).
+fn loki_compactor_not_running(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let running = |pod: &str, value: f64| {
+        let labels = [("job", "loki"), ("pod", pod)];
+        series(
+            "loki_boltdb_shipper_compactor_running",
+            &labels,
+            gauge(value, t.steps),
+        )
+    };
+    TestGroup {
+        name: "LokiCompactorNotRunning: no replica runs the compactor".into(),
+        interval: seconds(STEP),
+        input_series: vec![running("loki-0", 0.0), running("loki-1", 0.0)],
+        alert_rule_test: alert_checks(
+            "LokiCompactorNotRunning",
+            &t,
+            expected(
+                r,
+                "LokiCompactorNotRunning",
+                "critical",
+                &[("job", "loki")],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// An agent dropping lines fires; one whose dropped counter stands still does not.
+fn log_agent_dropping_lines(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let dropped = |pod: &str, values: String| {
+        let labels = [("job", "alloy"), ("pod", pod)];
+        series("loki_write_dropped_entries_total", &labels, values)
+    };
+    TestGroup {
+        name: "LogAgentDroppingLines: an agent dropping lines fires, a healthy one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            dropped("alloy-a", counter(STEP as f64, t.steps)),
+            dropped("alloy-b", gauge(7.0, t.steps)),
+        ],
+        alert_rule_test: alert_checks(
+            "LogAgentDroppingLines",
+            &t,
+            expected(
+                r,
+                "LogAgentDroppingLines",
+                "warning",
+                &[("pod", "alloy-a")],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 fn dapr_sidecar_down(r: &Rendered, s: Setting) -> TestGroup {
     let t = timing(s.for_ms, 0);
     let up = |app: &str, ip: &str, value: f64| {
@@ -1131,6 +1286,10 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "NodeFilesystemFillingUp" => node_filesystem_filling_up(r, s),
             "NodeFilesystemAlmostFull" => node_filesystem_almost_full(r, s),
             "NodeMemoryPressure" => node_memory_pressure(r, s),
+            "LokiRequestErrors" => loki_request_errors(r, s),
+            "LokiDiscardingLines" => loki_discarding_lines(r, s),
+            "LokiCompactorNotRunning" => loki_compactor_not_running(r, s),
+            "LogAgentDroppingLines" => log_agent_dropping_lines(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }
@@ -1488,7 +1647,10 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 | "HighMemoryUsage"
                 | "NodeFilesystemFillingUp"
                 | "NodeFilesystemAlmostFull"
-                | "NodeMemoryPressure" => "{{ $value | humanizePercentage }}",
+                | "NodeMemoryPressure"
+                | "LokiRequestErrors" => "{{ $value | humanizePercentage }}",
+                "LokiDiscardingLines" => "{{ $value | humanize }}",
+                "LokiCompactorNotRunning" => "{{ $labels.job }}",
                 "HighLatency" => "{{ $value | humanizeDuration }}",
                 "KafkaOfflinePartitions" => "{{ $value }}",
                 _ => "{{ $labels.pod }}",

@@ -14,6 +14,8 @@ pub(crate) mod grafana;
 mod kafka;
 mod kube_state_metrics;
 mod kubelet;
+mod log_agent;
+mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
@@ -135,6 +137,8 @@ pub const ALL: &[Entry] = &[
     entry::<kubelet::Kubelet>(),
     entry::<dapr::Dapr>(),
     entry::<kafka::Kafka>(),
+    entry::<loki::Loki>(),
+    entry::<log_agent::LogAgent>(),
 ];
 
 /// What every enabled component contributes, in registry order.

@@ -263,6 +263,22 @@ codes! {
     OauthGroupsScopeMissing = "oauth-groups-scope-missing", Settings,
         Profile("[grafana]\nhost = \"grafana.example.com\"\n\n[grafana.oauth]\nprovider = \"google\"\nclient_id = \"my-client\"\nclient_secret = { secret = \"grafana-oauth\", key = \"client-secret\" }\nscopes = [\"openid\", \"email\"]\nallowed_groups = [\"sre@example.com\"]\n");
 
+    /// More than one Loki replica on filesystem storage: each would keep its own logs.
+    FilesystemReplicas = "filesystem-replicas", Settings,
+        Profile("[loki]\nreplicas = 2\n");
+    /// Loki's replication factor is above its replica count (or below 1), so every write fails.
+    ReplicationAboveReplicas = "replication-above-replicas", Settings,
+        Profile("[loki]\nreplication_factor = 3\n");
+    /// Two Loki replicas: a write needs both, so pushes fail while one restarts (a warning).
+    NoWriteQuorum = "no-write-quorum", Settings,
+        Profile("[loki]\nreplicas = 2\n\n[loki.storage]\ntype = \"s3\"\nbucket = \"logs\"\nendpoint = \"fra1.digitaloceanspaces.com\"\nregion = \"fra1\"\ncredentials_secret = \"loki-s3\"\n");
+    /// Object storage is chosen without its bucket, endpoint or credentials Secret.
+    ObjectStorageIncomplete = "object-storage-incomplete", Settings,
+        Profile("[loki.storage]\ntype = \"s3\"\n");
+    /// Log retention is not a whole number of days, which the compactor cannot apply.
+    RetentionNotWholeDays = "retention-not-whole-days", Settings,
+        Profile("[loki]\nretention = \"36h\"\n");
+
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,
         Message("Service/monitoring/prometheus is rendered twice");
