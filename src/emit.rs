@@ -44,6 +44,12 @@ pub fn to_yaml(object: &Object) -> anyhow::Result<String> {
     serde_yaml_ng::to_string(object).with_context(|| format!("serializing {}", object.id()))
 }
 
+/// A config file (Jaeger's, for instance) serialized from its typed form: components build
+/// typed values, this module alone writes YAML.
+pub fn config_yaml<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    serde_yaml_ng::to_string(value).context("serializing a config file")
+}
+
 /// Every part's objects as YAML documents (one string per part, documents separated by `---`).
 /// The pipeline runs this beside validation, so the output is ready when the checks pass.
 pub fn documents(manifest: &Manifest) -> anyhow::Result<Vec<String>> {

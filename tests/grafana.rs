@@ -167,9 +167,13 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
                 .any(|o| o.kind() == "StatefulSet" && o.name() == "grafana"),
             "{name}"
         );
+        // Every shipped profile runs Prometheus and Jaeger.
         assert_eq!(
             datasource_uids(&c),
-            BTreeSet::from([("prometheus".to_string(), "prometheus".to_string())]),
+            BTreeSet::from([
+                ("jaeger".to_string(), "jaeger".to_string()),
+                ("prometheus".to_string(), "prometheus".to_string()),
+            ]),
             "{name}"
         );
         let slugs: BTreeSet<String> = dashboards(&c).into_keys().collect();

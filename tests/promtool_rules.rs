@@ -135,7 +135,7 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 10] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
     (
         "HighErrorRate",
         "applications",
@@ -205,6 +205,34 @@ const SEED: [(&str, &str, &str, Threshold, &str); 10] = [
         "memory_pressure",
         Threshold::Ratio(0.9),
         "15m",
+    ),
+    (
+        "JaegerSpansRefused",
+        "jaeger",
+        "spans_refused",
+        Threshold::Ratio(0.01),
+        "5m",
+    ),
+    (
+        "JaegerExportFailures",
+        "jaeger",
+        "export_failures",
+        Threshold::Ratio(0.01),
+        "5m",
+    ),
+    (
+        "JaegerServiceErrorRate",
+        "jaeger",
+        "span_error_rate",
+        Threshold::Ratio(0.05),
+        "5m",
+    ),
+    (
+        "JaegerServiceLatency",
+        "jaeger",
+        "span_latency",
+        Threshold::Latency("2s"),
+        "5m",
     ),
 ];
 
@@ -1093,6 +1121,198 @@ fn dapr_sidecar_down(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// A failure share per pod of the Jaeger pipeline: `failed` of 100 items per step fail, the
+/// rest succeed; `hot` pods fail above the threshold, `cold` ones below.
+fn jaeger_pipeline(
+    r: &Rendered,
+    s: Setting,
+    alert: &str,
+    (failed, ok): (&str, &str),
+    extra: &[(&str, &str)],
+    severity: &str,
+) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let labels = |job: &'static str, pod: &'static str| {
+        let mut l = vec![("job", job), ("namespace", "monitoring"), ("pod", pod)];
+        l.extend_from_slice(extra);
+        l
+    };
+    let pair = |job, pod, share: f64| {
+        [
+            series(failed, &labels(job, pod), counter(100.0 * share, t.steps)),
+            series(
+                ok,
+                &labels(job, pod),
+                counter(100.0 * (1.0 - share), t.steps),
+            ),
+        ]
+    };
+    let mut input_series: Vec<Series> = pair("jaeger-collector", "collector-hot", hot).into();
+    input_series.extend(pair("jaeger-agent", "agent-cold", cold));
+    TestGroup {
+        name: format!(
+            "{alert}: share {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            alert,
+            &t,
+            expected(
+                r,
+                alert,
+                severity,
+                &labels("jaeger-collector", "collector-hot"),
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn jaeger_spans_refused(r: &Rendered, s: Setting) -> TestGroup {
+    jaeger_pipeline(
+        r,
+        s,
+        "JaegerSpansRefused",
+        (
+            "otelcol_receiver_refused_spans_total",
+            "otelcol_receiver_accepted_spans_total",
+        ),
+        &[],
+        "warning",
+    )
+}
+
+fn jaeger_export_failures(r: &Rendered, s: Setting) -> TestGroup {
+    jaeger_pipeline(
+        r,
+        s,
+        "JaegerExportFailures",
+        (
+            "otelcol_exporter_send_failed_spans_total",
+            "otelcol_exporter_sent_spans_total",
+        ),
+        &[("exporter", "jaeger_storage_exporter")],
+        "critical",
+    )
+}
+
+/// Span metrics of one service (`jaeger-spanmetrics` job, server spans).
+fn span_labels<'a>(service: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut l = vec![
+        ("job", "jaeger-spanmetrics"),
+        ("namespace", "monitoring"),
+        ("pod", "jaeger-collector-1"),
+        ("service_name", service),
+        ("span_name", "POST /api/tasks"),
+        ("span_kind", "SPAN_KIND_SERVER"),
+    ];
+    l.extend_from_slice(extra);
+    l
+}
+
+fn jaeger_service_error_rate(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let calls = |service: &'static str, status: &'static str, share: f64| {
+        series(
+            "traces_span_metrics_calls_total",
+            &span_labels(service, &[("status_code", status)]),
+            counter(100.0 * share, t.steps),
+        )
+    };
+    // Client spans of the hot service are all errors but do not count: only served requests do.
+    let client = series(
+        "traces_span_metrics_calls_total",
+        &[
+            ("job", "jaeger-spanmetrics"),
+            ("service_name", "cold"),
+            ("span_kind", "SPAN_KIND_CLIENT"),
+            ("status_code", "STATUS_CODE_ERROR"),
+        ],
+        counter(100.0, t.steps),
+    );
+    TestGroup {
+        name: format!(
+            "JaegerServiceErrorRate: error span share {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            calls("hot", "STATUS_CODE_UNSET", 1.0 - hot),
+            calls("hot", "STATUS_CODE_ERROR", hot),
+            calls("cold", "STATUS_CODE_OK", 1.0 - cold),
+            calls("cold", "STATUS_CODE_ERROR", cold),
+            client,
+        ],
+        alert_rule_test: alert_checks(
+            "JaegerServiceErrorRate",
+            &t,
+            expected(
+                r,
+                "JaegerServiceErrorRate",
+                "critical",
+                &[("service_name", "hot")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn jaeger_service_latency(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    // The histogram is in milliseconds.
+    let limit = s.threshold * 1000.0;
+    let bounds = [0.9 * limit, limit, 1.1 * limit, 2.0 * limit];
+    let histogram = |service: &'static str, lower: usize| {
+        let le = bounds
+            .iter()
+            .map(|b| b.to_string())
+            .chain(["+Inf".to_string()]);
+        le.enumerate()
+            .map(|(i, le)| {
+                let per_step = if i > lower { 60.0 } else { 0.0 };
+                series(
+                    "traces_span_metrics_duration_milliseconds_bucket",
+                    &span_labels(
+                        service,
+                        &[("status_code", "STATUS_CODE_UNSET"), ("le", &le)],
+                    ),
+                    counter(per_step, t.steps),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let p95 = |lower: usize| bounds[lower] + (bounds[lower + 1] - bounds[lower]) * 0.95;
+    let mut input_series = histogram("slow", 1);
+    input_series.extend(histogram("fast", 0));
+    TestGroup {
+        name: format!(
+            "JaegerServiceLatency: p95 {}ms fires, {}ms does not (threshold {limit}ms)",
+            p95(1),
+            p95(0)
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "JaegerServiceLatency",
+            &t,
+            expected(
+                r,
+                "JaegerServiceLatency",
+                "warning",
+                &[("service_name", "slow")],
+                p95(1),
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
@@ -1127,6 +1347,10 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "NodeFilesystemFillingUp" => node_filesystem_filling_up(r, s),
             "NodeFilesystemAlmostFull" => node_filesystem_almost_full(r, s),
             "NodeMemoryPressure" => node_memory_pressure(r, s),
+            "JaegerSpansRefused" => jaeger_spans_refused(r, s),
+            "JaegerExportFailures" => jaeger_export_failures(r, s),
+            "JaegerServiceErrorRate" => jaeger_service_error_rate(r, s),
+            "JaegerServiceLatency" => jaeger_service_latency(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }
@@ -1487,6 +1711,8 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 | "NodeMemoryPressure" => "{{ $value | humanizePercentage }}",
                 "HighLatency" => "{{ $value | humanizeDuration }}",
                 "KafkaOfflinePartitions" => "{{ $value }}",
+                // Span metrics are per traced service, not per pod.
+                "JaegerServiceErrorRate" | "JaegerServiceLatency" => "{{ $labels.service_name }}",
                 _ => "{{ $labels.pod }}",
             };
             assert!(

@@ -10,7 +10,9 @@
 mod alertmanager;
 mod applications;
 mod dapr;
+pub(crate) mod elasticsearch;
 pub(crate) mod grafana;
+mod jaeger;
 mod kafka;
 mod kube_state_metrics;
 mod kubelet;
@@ -136,6 +138,8 @@ pub const ALL: &[Entry] = &[
     entry::<kubelet::Kubelet>(),
     entry::<dapr::Dapr>(),
     entry::<kafka::Kafka>(),
+    entry::<elasticsearch::Elasticsearch>(),
+    entry::<jaeger::Jaeger>(),
 ];
 
 /// What every enabled component contributes, in registry order.
