@@ -135,7 +135,7 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 16] = [
     (
         "HighErrorRate",
         "applications",
@@ -233,6 +233,20 @@ const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
         "span_latency",
         Threshold::Latency("2s"),
         "5m",
+    ),
+    (
+        "ElasticsearchClusterRed",
+        "elasticsearch",
+        "cluster_red",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "ElasticsearchDiskAlmostFull",
+        "elasticsearch",
+        "disk_almost_full",
+        Threshold::Ratio(0.1),
+        "10m",
     ),
 ];
 
@@ -1313,6 +1327,98 @@ fn jaeger_service_latency(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// One Elasticsearch node as the exporter labels it.
+fn es_labels<'a>(pod: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut l = vec![
+        ("job", "elasticsearch"),
+        ("namespace", "monitoring"),
+        ("pod", pod),
+        ("cluster", pod),
+    ];
+    l.extend_from_slice(extra);
+    l
+}
+
+fn elasticsearch_cluster_red(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let status = |pod: &'static str, color: &'static str, value: f64| {
+        series(
+            "elasticsearch_cluster_health_status",
+            &es_labels(pod, &[("color", color)]),
+            gauge(value, t.steps),
+        )
+    };
+    TestGroup {
+        name: "ElasticsearchClusterRed: a red cluster fires, a yellow one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            status("red-0", "red", 1.0),
+            status("red-0", "green", 0.0),
+            status("yellow-0", "red", 0.0),
+            status("yellow-0", "yellow", 1.0),
+        ],
+        alert_rule_test: alert_checks(
+            "ElasticsearchClusterRed",
+            &t,
+            expected(
+                r,
+                "ElasticsearchClusterRed",
+                "critical",
+                &[
+                    ("namespace", "monitoring"),
+                    ("pod", "red-0"),
+                    ("cluster", "red-0"),
+                ],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn elasticsearch_disk_almost_full(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    // Free share: below the threshold fires, above does not.
+    let (hot, cold) = (below(s.threshold), above(s.threshold));
+    let disk = |pod: &'static str, free: f64| {
+        let labels = es_labels(pod, &[("mount", "/usr/share/elasticsearch/data")]);
+        [
+            series(
+                "elasticsearch_filesystem_data_available_bytes",
+                &labels,
+                gauge(free * 1e9, t.steps),
+            ),
+            series(
+                "elasticsearch_filesystem_data_size_bytes",
+                &labels,
+                gauge(1e9, t.steps),
+            ),
+        ]
+    };
+    let mut input_series: Vec<Series> = disk("full-0", hot).into();
+    input_series.extend(disk("roomy-0", cold));
+    TestGroup {
+        name: format!(
+            "ElasticsearchDiskAlmostFull: free {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "ElasticsearchDiskAlmostFull",
+            &t,
+            expected(
+                r,
+                "ElasticsearchDiskAlmostFull",
+                "critical",
+                &[("namespace", "monitoring"), ("pod", "full-0")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
@@ -1351,6 +1457,8 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "JaegerExportFailures" => jaeger_export_failures(r, s),
             "JaegerServiceErrorRate" => jaeger_service_error_rate(r, s),
             "JaegerServiceLatency" => jaeger_service_latency(r, s),
+            "ElasticsearchClusterRed" => elasticsearch_cluster_red(r, s),
+            "ElasticsearchDiskAlmostFull" => elasticsearch_disk_almost_full(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }

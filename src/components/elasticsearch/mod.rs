@@ -19,21 +19,29 @@
 //! - Read-only root filesystem: the image's `config/` is copied into an emptyDir by an init
 //!   container (the entrypoint writes the keystore there), `/tmp` and `logs/` are emptyDirs.
 //!
-//! Files: `mod.rs` settings and contributions, `objects.rs` the Kubernetes objects.
+//! - Metrics: prometheus-community's elasticsearch_exporter v1.11 runs beside the node (port
+//!   9114, `--es.uri` on loopback, credentials from `ES_USERNAME`/`ES_PASSWORD`); the
+//!   cluster-health and disk alerts read it.
+//!
+//! Files: `mod.rs` settings and contributions, `objects.rs` the Kubernetes objects, `rules.rs`
+//! its alerts.
 
 mod objects;
+mod rules;
 
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::ScrapeJob;
 use crate::contrib::{
     BasicAuth, Contributions, Offer, Prerequisite, SecretRef, ServiceKind,
     storage_class_prerequisite,
 };
 use crate::diag::Code;
 use crate::k8s::Object;
+use crate::model::alerts::{AlertDefaults, ConditionAlert, RatioAlert, duration};
 use crate::model::endpoints::ServiceAddress;
-use crate::model::{DnsLabel, Image, Problem, Quantity, Resources, Stack};
+use crate::model::{DnsLabel, Duration, Image, Problem, Quantity, Resources, Stack};
 
 /// `app.kubernetes.io/name`, the StatefulSet's and the Service's name.
 pub const NAME: &str = "elasticsearch";
@@ -43,6 +51,18 @@ pub const PORT_NAME: &str = "http";
 const PORT: i32 = 9200;
 /// The built-in superuser whose password `password` sets.
 pub const USER: &str = "elastic";
+/// The exporter's port and the scrape job (`elasticsearch_*`).
+const METRICS_PORT_NAME: &str = "metrics";
+const METRICS_PORT: i32 = 9114;
+pub const JOB: &str = NAME;
+
+/// The exporter series the alerts read (collector/cluster_health.go, collector/nodes.go of
+/// prometheus-community/elasticsearch_exporter@v1.11.0).
+const METRICS: &[&str] = &[
+    "elasticsearch_cluster_health_status",
+    "elasticsearch_filesystem_data_available_bytes",
+    "elasticsearch_filesystem_data_size_bytes",
+];
 
 /// `[elasticsearch]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -61,6 +81,41 @@ pub struct Elasticsearch {
     /// X-Pack security on. Leave out to run without authentication, reachable only from the
     /// pods the NetworkPolicies admit.
     pub password: Option<SecretKey>,
+    /// Pinned elasticsearch_exporter image (runs beside the node).
+    pub exporter_image: Image,
+    pub alerts: Alerts,
+}
+
+/// `[elasticsearch.alerts]`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Critical: the cluster is red (a primary shard is unassigned: spans of that index are
+    /// lost or unreadable) for `for` (default 5m).
+    pub cluster_red: ConditionAlert<ClusterRed>,
+    /// Critical: free space on the data volume below `ratio` (default 0.1, Elasticsearch's
+    /// high watermark; at 5% it makes indices read-only and spans are dropped) for `for`
+    /// (default 10m).
+    pub disk_almost_full: RatioAlert<DiskAlmostFull>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClusterRed;
+impl AlertDefaults for ClusterRed {
+    fn for_duration() -> Duration {
+        duration("5m")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DiskAlmostFull;
+impl AlertDefaults for DiskAlmostFull {
+    fn for_duration() -> Duration {
+        duration("10m")
+    }
+    fn ratio() -> f64 {
+        0.1
+    }
 }
 
 /// A key of an existing Secret in the stack's namespace.
@@ -85,6 +140,11 @@ impl Default for Elasticsearch {
             // cache and the JVM, requested in full since a JVM never gives memory back.
             resources: Resources::new(("250m", "2Gi"), ("1000m", "2Gi")),
             password: None,
+            exporter_image: Image::parse(
+                "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
+            )
+            .expect("invariant: valid default"),
+            alerts: Alerts::default(),
         }
     }
 }
@@ -101,11 +161,18 @@ impl Component for Elasticsearch {
         let mut problems = self.resources.check(&format!("{KEY}.resources"));
         problems.extend(self.heap_problem());
         problems.extend(self.version_problem());
+        problems.extend(
+            self.alerts
+                .disk_almost_full
+                .check(&format!("{KEY}.alerts.disk_almost_full")),
+        );
         problems
     }
 
     fn contribute(&self, stack: &Stack) -> Contributions {
         Contributions {
+            scrape_jobs: vec![scrape_job(stack)],
+            rule_groups: rules::groups(&self.alerts, stack),
             offers: vec![Offer {
                 kind: ServiceKind::SpanStore,
                 service: service_address(stack),
@@ -143,6 +210,16 @@ impl Component for Elasticsearch {
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         Ok(objects::objects(self, cx))
     }
+}
+
+fn scrape_job(stack: &Stack) -> ScrapeJob {
+    ScrapeJob::stack_pods(
+        stack,
+        NAME,
+        ServiceAddress::in_stack(stack, NAME, METRICS_PORT_NAME, METRICS_PORT),
+        "/metrics",
+    )
+    .with_metrics(METRICS)
 }
 
 /// The HTTP API Jaeger and its index cleaner call.

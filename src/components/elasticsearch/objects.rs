@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Elasticsearch, NAME, PORT, PORT_NAME, USER};
+use super::{Elasticsearch, METRICS_PORT, METRICS_PORT_NAME, NAME, PORT, PORT_NAME, USER};
 use crate::components::{Context, pod_resources};
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
@@ -25,7 +25,15 @@ pub fn objects(e: &Elasticsearch, cx: &Context<'_>) -> Vec<Object> {
     let app = cx.app(NAME, "span-store");
     vec![
         builders::service_account(&app, NAME, false).into(),
-        builders::headless_service(&app, NAME, vec![service_port(PORT_NAME, PORT, "TCP")]).into(),
+        builders::headless_service(
+            &app,
+            NAME,
+            vec![
+                service_port(PORT_NAME, PORT, "TCP"),
+                service_port(METRICS_PORT_NAME, METRICS_PORT, "TCP"),
+            ],
+        )
+        .into(),
         stateful_set(e, &app, cx).into(),
     ]
 }
@@ -142,6 +150,31 @@ fn config_copy(e: &Elasticsearch) -> Container {
     c
 }
 
+/// prometheus-community's exporter beside the node: it reads the node's stats over loopback,
+/// with the same credentials (ES_USERNAME/ES_PASSWORD, main.go@v1.11.0).
+fn exporter(e: &Elasticsearch) -> Container {
+    let mut c = pod::container(
+        "exporter",
+        e.exporter_image.as_str(),
+        pod::resource_requirements(("10m", "32Mi"), ("100m", "64Mi")),
+    );
+    c.args = Some(vec![
+        format!("--es.uri=http://127.0.0.1:{PORT}"),
+        format!("--web.listen-address=:{METRICS_PORT}"),
+        "--es.timeout=10s".into(),
+    ]);
+    if let Some(p) = &e.password {
+        c.env = Some(vec![
+            value_env("ES_USERNAME", USER),
+            secret_env("ES_PASSWORD", p.secret.as_str(), &p.key),
+        ]);
+    }
+    c.ports = Some(vec![pod::tcp_port(METRICS_PORT_NAME, METRICS_PORT)]);
+    c.readiness_probe = Some(pod::http_probe("/healthz", METRICS_PORT_NAME));
+    c.liveness_probe = Some(pod::liveness_probe("/healthz", METRICS_PORT_NAME));
+    c
+}
+
 fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulSet {
     let mut container = pod::container(NAME, e.image.as_str(), pod_resources(&e.resources));
     container.env = Some(env(e));
@@ -159,7 +192,7 @@ fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulS
         automount_service_account_token: Some(false),
         security_context: Some(pod::pod_security(UID)),
         init_containers: Some(vec![config_copy(e)]),
-        containers: vec![container],
+        containers: vec![container, exporter(e)],
         // Flushes and closes its shards before the volume is detached.
         termination_grace_period_seconds: Some(120),
         volumes: Some(vec![
