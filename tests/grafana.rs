@@ -184,6 +184,10 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
         if is_scraped(&c, "kafka") {
             expected.insert("kafka".into());
         }
+        // The Tracing dashboard exists where the Jaeger collector is scraped.
+        if is_scraped(&c, "jaeger-collector") {
+            expected.insert("tracing".into());
+        }
         assert_eq!(slugs, expected, "{name}");
     }
 }

@@ -17,9 +17,11 @@
 //! (`max_span_age`) covers the retention.
 //!
 //! Files: `mod.rs` settings and contributions, `config.rs` the typed config file,
-//! `objects.rs` the Kubernetes objects, `rules.rs` the alerts, `tests.rs`.
+//! `objects.rs` the Kubernetes objects, `rules.rs` the alerts, `dashboard.rs` the Tracing
+//! dashboard, `tests.rs`.
 
 mod config;
+mod dashboard;
 mod objects;
 mod rules;
 #[cfg(test)]
@@ -300,6 +302,7 @@ impl Component for Jaeger {
         Contributions {
             scrape_jobs: self.scrape_jobs(stack),
             rule_groups: rules::groups(self, stack),
+            dashboards: vec![dashboard::tracing()],
             datasources: vec![Datasource {
                 uid: "jaeger".into(),
                 name: "Jaeger".into(),
