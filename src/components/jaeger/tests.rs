@@ -550,3 +550,37 @@ fn lookback_shorter_than_retention_and_partial_days_are_refused() {
     assert_eq!(j.retention_days(), 3);
     assert_eq!(j.lookback().as_str(), "3d");
 }
+
+#[test]
+fn the_node_agent_is_reached_node_locally_without_host_access() {
+    let c = production();
+    let mut found = (false, false);
+    for o in c.manifest.objects().filter(|o| o.name() == "jaeger-agent") {
+        assert_eq!(
+            o.namespace(),
+            Some("monitoring"),
+            "the agent stays in the stack namespace"
+        );
+        match o {
+            Object::Service(s) => {
+                let spec = s.spec.as_ref().expect("spec");
+                assert_eq!(spec.internal_traffic_policy.as_deref(), Some("Local"));
+                found.0 = true;
+            }
+            Object::DaemonSet(_) => {
+                let pod = o.pod_template().and_then(|t| t.spec.as_ref()).expect("pod");
+                assert_ne!(pod.host_network, Some(true));
+                assert!(pod.volumes.iter().flatten().all(|v| v.host_path.is_none()));
+                let ports = pod.containers.iter().flat_map(|c| c.ports.iter().flatten());
+                assert!(ports.clone().all(|p| p.host_port.is_none()), "no hostPort");
+                found.1 = true;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        found,
+        (true, true),
+        "the agent's Service and DaemonSet are rendered"
+    );
+}
