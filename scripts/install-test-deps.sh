@@ -4,7 +4,8 @@
 #   - a C compiler and linker (build-essential) to build monstack's dependencies,
 #   - python3 with its venv module (python3-venv) for kubernetes-validate,
 #   - promtool and amtool (Debian packages prometheus and prometheus-alertmanager),
-#   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml).
+#   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml), with jsonschema and
+#     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs).
 # Rust itself comes from rustup; see README "Set up".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,8 @@ command -v cargo >/dev/null || {
 if [ ! -x .venv/bin/kubernetes-validate ]; then
   echo "== installing kubernetes-validate (pip, into .venv)"
   { python3 -m venv .venv &&
-    .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0; } || {
+    .venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0 \
+      jsonschema==4.26.0 PyYAML==6.0.4; } || {
     echo "error: could not install kubernetes-validate into .venv (it comes from PyPI): check the network, then run this again" >&2
     exit 1
   }

@@ -80,8 +80,8 @@ impl Templates {
     }
 }
 
-/// A config file rendered straight from typed values (loki.yaml): no template, so its
-/// structure is the type's; the YAML crate stays behind this module and `emit`.
+/// A config file rendered straight from typed values (loki.yaml, Jaeger's): no template, so
+/// its structure is the type's; the YAML crate stays behind this module and `emit`.
 pub fn yaml_of<T: Serialize>(value: &T) -> anyhow::Result<String> {
     serde_yaml_ng::to_string(value).context("serializing a config file")
 }

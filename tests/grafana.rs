@@ -167,9 +167,12 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
                 .any(|o| o.kind() == "StatefulSet" && o.name() == "grafana"),
             "{name}"
         );
-        // Loki offers its datasource exactly where it is rendered.
-        let mut datasources =
-            BTreeSet::from([("prometheus".to_string(), "prometheus".to_string())]);
+        // Every shipped profile runs Prometheus and Jaeger; Loki offers its datasource exactly
+        // where it is rendered.
+        let mut datasources = BTreeSet::from([
+            ("jaeger".to_string(), "jaeger".to_string()),
+            ("prometheus".to_string(), "prometheus".to_string()),
+        ]);
         if c.manifest
             .objects()
             .any(|o| o.kind() == "StatefulSet" && o.name() == "loki")
@@ -184,6 +187,10 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
         // The Kafka dashboard exists where Kafka is scraped (dev scrapes no Strimzi).
         if is_scraped(&c, "kafka") {
             expected.insert("kafka".into());
+        }
+        // The Tracing dashboard exists where the Jaeger collector is scraped.
+        if is_scraped(&c, "jaeger-collector") {
+            expected.insert("tracing".into());
         }
         assert_eq!(slugs, expected, "{name}");
     }

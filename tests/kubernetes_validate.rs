@@ -68,6 +68,65 @@ fn kubernetes_validate_rejects_a_misspelled_field() {
     );
 }
 
+// ---- custom resources against their CRDs ---------------------------------------------------------
+
+/// kubernetes-validate skips custom resources; `tests/tools/crd_validate.py --strict` checks
+/// them against the published CRD schemas in `tests/fixtures/crds/` (unknown fields refused).
+fn crd_validate(targets: &Path) -> Option<Output> {
+    let python = common::require_tool("python")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Some(
+        Command::new(python)
+            .arg(root.join("tests/tools/crd_validate.py"))
+            .arg("--strict")
+            .arg("--crds")
+            .arg(root.join("tests/fixtures/crds"))
+            .arg("--targets")
+            .arg(targets)
+            .output()
+            .expect("running crd_validate.py"),
+    )
+}
+
+#[test]
+fn custom_resources_match_their_crds() {
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    let mut expected = 0;
+    for profile in common::shipped_profiles() {
+        write_rendered(&profile, dir.path());
+        expected += common::compile(&profile)
+            .manifest
+            .objects()
+            .filter(|o| o.kind() == "Configuration")
+            .count();
+    }
+    assert!(
+        expected > 0,
+        "no shipped profile renders a Dapr Configuration"
+    );
+    let Some(output) = crd_validate(dir.path()) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout.contains(&format!("PASS={expected} FAIL=0")),
+        "every Configuration is checked: {stdout}"
+    );
+}
+
+#[test]
+fn crd_validation_refuses_a_misspelled_field() {
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    let typo = "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {name: x, namespace: y}\n\
+                spec: {tracing: {samplingrate: '1'}}\n";
+    std::fs::write(dir.path().join("typo.yaml"), typo).expect("writing the fixture");
+    let Some(output) = crd_validate(dir.path()) else {
+        return;
+    };
+    assert!(!output.status.success(), "{}", describe(&output));
+}
+
 /// Renders one profile into `<dir>/<profile stem>/`, returning the files written.
 fn write_rendered(profile: &Path, dir: &Path) -> Vec<PathBuf> {
     let compilation = common::compile(profile);
@@ -252,6 +311,23 @@ fn requests_and_limits(o: &Object, spec: &PodSpec) -> Vec<String> {
 /// Kubernetes forbids probes on init containers except native sidecars (`restartPolicy:
 /// Always`), so those and the main containers must have both.
 fn probes(o: &Object, spec: &PodSpec) -> Vec<String> {
+    // A CronJob's pod runs to completion: nothing routes to it, and its deadline
+    // (activeDeadlineSeconds, checked below) is what ends a hung run.
+    if let Object::CronJob(cron) = o {
+        let deadline = cron
+            .spec
+            .as_ref()
+            .and_then(|s| s.job_template.spec.as_ref())
+            .and_then(|j| j.active_deadline_seconds);
+        return match deadline {
+            Some(_) => Vec::new(),
+            None => vec![violation(
+                "probes",
+                o,
+                "a CronJob without activeDeadlineSeconds can hang forever",
+            )],
+        };
+    }
     let sidecars = spec
         .init_containers
         .iter()

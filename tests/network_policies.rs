@@ -118,16 +118,20 @@ fn removing_one_flow_removes_exactly_its_allow_rule() {
         &without(&c, |_, _, to| *to == Destination::Datasources),
     ));
     let gone: Vec<_> = all.difference(&fewer).cloned().collect();
-    // Grafana's one flow to its datasources: Prometheus and Loki.
-    let rule =
-        |policy: &str, port: &str| (policy.to_string(), "grafana".to_string(), port.to_string());
+    // Grafana's one flow to its datasources: Jaeger's query UI, Loki and Prometheus; Jaeger's
+    // own flow to the metrics datasource (its Monitor tab) stays.
+    let rule = |policy: &str, from: &str, port: &str| {
+        (policy.to_string(), from.to_string(), port.to_string())
+    };
     assert_eq!(
         gone,
         [
-            rule("loki-ingress", "3100/TCP"),
-            rule("prometheus-ingress", "9090/TCP")
+            rule("jaeger-query-ingress", "grafana", "16686/TCP"),
+            rule("loki-ingress", "grafana", "3100/TCP"),
+            rule("prometheus-ingress", "grafana", "9090/TCP"),
         ]
     );
+    assert!(fewer.contains(&rule("prometheus-ingress", "jaeger-query", "9090/TCP")));
     assert!(fewer.is_subset(&all));
 }
 

@@ -135,7 +135,7 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 20] = [
     (
         "HighErrorRate",
         "applications",
@@ -233,6 +233,48 @@ const SEED: [(&str, &str, &str, Threshold, &str); 14] = [
         "dropping_lines",
         Threshold::None,
         "15m",
+    ),
+    (
+        "JaegerSpansRefused",
+        "jaeger",
+        "spans_refused",
+        Threshold::Ratio(0.01),
+        "5m",
+    ),
+    (
+        "JaegerExportFailures",
+        "jaeger",
+        "export_failures",
+        Threshold::Ratio(0.01),
+        "5m",
+    ),
+    (
+        "JaegerServiceErrorRate",
+        "jaeger",
+        "span_error_rate",
+        Threshold::Ratio(0.05),
+        "5m",
+    ),
+    (
+        "JaegerServiceLatency",
+        "jaeger",
+        "span_latency",
+        Threshold::Latency("2s"),
+        "5m",
+    ),
+    (
+        "ElasticsearchClusterRed",
+        "elasticsearch",
+        "cluster_red",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "ElasticsearchDiskAlmostFull",
+        "elasticsearch",
+        "disk_almost_full",
+        Threshold::Ratio(0.1),
+        "10m",
     ),
 ];
 
@@ -1252,6 +1294,290 @@ fn dapr_sidecar_down(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// A failure share per pod of the Jaeger pipeline: `failed` of 100 items per step fail, the
+/// rest succeed; `hot` pods fail above the threshold, `cold` ones below.
+fn jaeger_pipeline(
+    r: &Rendered,
+    s: Setting,
+    alert: &str,
+    (failed, ok): (&str, &str),
+    extra: &[(&str, &str)],
+    severity: &str,
+) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let labels = |job: &'static str, pod: &'static str| {
+        let mut l = vec![("job", job), ("namespace", "monitoring"), ("pod", pod)];
+        l.extend_from_slice(extra);
+        l
+    };
+    let pair = |job, pod, share: f64| {
+        [
+            series(failed, &labels(job, pod), counter(100.0 * share, t.steps)),
+            series(
+                ok,
+                &labels(job, pod),
+                counter(100.0 * (1.0 - share), t.steps),
+            ),
+        ]
+    };
+    let mut input_series: Vec<Series> = pair("jaeger-collector", "collector-hot", hot).into();
+    input_series.extend(pair("jaeger-agent", "agent-cold", cold));
+    TestGroup {
+        name: format!(
+            "{alert}: share {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            alert,
+            &t,
+            expected(
+                r,
+                alert,
+                severity,
+                &labels("jaeger-collector", "collector-hot"),
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn jaeger_spans_refused(r: &Rendered, s: Setting) -> TestGroup {
+    jaeger_pipeline(
+        r,
+        s,
+        "JaegerSpansRefused",
+        (
+            "otelcol_receiver_refused_spans_total",
+            "otelcol_receiver_accepted_spans_total",
+        ),
+        &[],
+        "warning",
+    )
+}
+
+fn jaeger_export_failures(r: &Rendered, s: Setting) -> TestGroup {
+    jaeger_pipeline(
+        r,
+        s,
+        "JaegerExportFailures",
+        (
+            "otelcol_exporter_send_failed_spans_total",
+            "otelcol_exporter_sent_spans_total",
+        ),
+        &[("exporter", "jaeger_storage_exporter")],
+        "critical",
+    )
+}
+
+/// Span metrics of one service (`jaeger-spanmetrics` job, server spans).
+fn span_labels<'a>(service: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut l = vec![
+        ("job", "jaeger-spanmetrics"),
+        ("namespace", "monitoring"),
+        ("pod", "jaeger-collector-1"),
+        ("service_name", service),
+        ("span_name", "POST /api/tasks"),
+        ("span_kind", "SPAN_KIND_SERVER"),
+    ];
+    l.extend_from_slice(extra);
+    l
+}
+
+fn jaeger_service_error_rate(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let calls = |service: &'static str, status: &'static str, share: f64| {
+        series(
+            "traces_span_metrics_calls_total",
+            &span_labels(service, &[("status_code", status)]),
+            counter(100.0 * share, t.steps),
+        )
+    };
+    // Client spans of the hot service are all errors but do not count: only served requests do.
+    let client = series(
+        "traces_span_metrics_calls_total",
+        &[
+            ("job", "jaeger-spanmetrics"),
+            ("service_name", "cold"),
+            ("span_kind", "SPAN_KIND_CLIENT"),
+            ("status_code", "STATUS_CODE_ERROR"),
+        ],
+        counter(100.0, t.steps),
+    );
+    TestGroup {
+        name: format!(
+            "JaegerServiceErrorRate: error span share {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            calls("hot", "STATUS_CODE_UNSET", 1.0 - hot),
+            calls("hot", "STATUS_CODE_ERROR", hot),
+            calls("cold", "STATUS_CODE_OK", 1.0 - cold),
+            calls("cold", "STATUS_CODE_ERROR", cold),
+            client,
+        ],
+        alert_rule_test: alert_checks(
+            "JaegerServiceErrorRate",
+            &t,
+            expected(
+                r,
+                "JaegerServiceErrorRate",
+                "critical",
+                &[("service_name", "hot")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn jaeger_service_latency(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    // The histogram is in milliseconds.
+    let limit = s.threshold * 1000.0;
+    let bounds = [0.9 * limit, limit, 1.1 * limit, 2.0 * limit];
+    let histogram = |service: &'static str, lower: usize| {
+        let le = bounds
+            .iter()
+            .map(|b| b.to_string())
+            .chain(["+Inf".to_string()]);
+        le.enumerate()
+            .map(|(i, le)| {
+                let per_step = if i > lower { 60.0 } else { 0.0 };
+                series(
+                    "traces_span_metrics_duration_milliseconds_bucket",
+                    &span_labels(
+                        service,
+                        &[("status_code", "STATUS_CODE_UNSET"), ("le", &le)],
+                    ),
+                    counter(per_step, t.steps),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let p95 = |lower: usize| bounds[lower] + (bounds[lower + 1] - bounds[lower]) * 0.95;
+    let mut input_series = histogram("slow", 1);
+    input_series.extend(histogram("fast", 0));
+    TestGroup {
+        name: format!(
+            "JaegerServiceLatency: p95 {}ms fires, {}ms does not (threshold {limit}ms)",
+            p95(1),
+            p95(0)
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "JaegerServiceLatency",
+            &t,
+            expected(
+                r,
+                "JaegerServiceLatency",
+                "warning",
+                &[("service_name", "slow")],
+                p95(1),
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// One Elasticsearch node as the exporter labels it.
+fn es_labels<'a>(pod: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut l = vec![
+        ("job", "elasticsearch"),
+        ("namespace", "monitoring"),
+        ("pod", pod),
+        ("cluster", pod),
+    ];
+    l.extend_from_slice(extra);
+    l
+}
+
+fn elasticsearch_cluster_red(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let status = |pod: &'static str, color: &'static str, value: f64| {
+        series(
+            "elasticsearch_cluster_health_status",
+            &es_labels(pod, &[("color", color)]),
+            gauge(value, t.steps),
+        )
+    };
+    TestGroup {
+        name: "ElasticsearchClusterRed: a red cluster fires, a yellow one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            status("red-0", "red", 1.0),
+            status("red-0", "green", 0.0),
+            status("yellow-0", "red", 0.0),
+            status("yellow-0", "yellow", 1.0),
+        ],
+        alert_rule_test: alert_checks(
+            "ElasticsearchClusterRed",
+            &t,
+            expected(
+                r,
+                "ElasticsearchClusterRed",
+                "critical",
+                &[
+                    ("namespace", "monitoring"),
+                    ("pod", "red-0"),
+                    ("cluster", "red-0"),
+                ],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn elasticsearch_disk_almost_full(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    // Free share: below the threshold fires, above does not.
+    let (hot, cold) = (below(s.threshold), above(s.threshold));
+    let disk = |pod: &'static str, free: f64| {
+        let labels = es_labels(pod, &[("mount", "/usr/share/elasticsearch/data")]);
+        [
+            series(
+                "elasticsearch_filesystem_data_available_bytes",
+                &labels,
+                gauge(free * 1e9, t.steps),
+            ),
+            series(
+                "elasticsearch_filesystem_data_size_bytes",
+                &labels,
+                gauge(1e9, t.steps),
+            ),
+        ]
+    };
+    let mut input_series: Vec<Series> = disk("full-0", hot).into();
+    input_series.extend(disk("roomy-0", cold));
+    TestGroup {
+        name: format!(
+            "ElasticsearchDiskAlmostFull: free {hot} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "ElasticsearchDiskAlmostFull",
+            &t,
+            expected(
+                r,
+                "ElasticsearchDiskAlmostFull",
+                "critical",
+                &[("namespace", "monitoring"), ("pod", "full-0")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
@@ -1290,6 +1616,12 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "LokiDiscardingLines" => loki_discarding_lines(r, s),
             "LokiCompactorNotRunning" => loki_compactor_not_running(r, s),
             "LogAgentDroppingLines" => log_agent_dropping_lines(r, s),
+            "JaegerSpansRefused" => jaeger_spans_refused(r, s),
+            "JaegerExportFailures" => jaeger_export_failures(r, s),
+            "JaegerServiceErrorRate" => jaeger_service_error_rate(r, s),
+            "JaegerServiceLatency" => jaeger_service_latency(r, s),
+            "ElasticsearchClusterRed" => elasticsearch_cluster_red(r, s),
+            "ElasticsearchDiskAlmostFull" => elasticsearch_disk_almost_full(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }
@@ -1653,6 +1985,8 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 "LokiCompactorNotRunning" => "{{ $labels.job }}",
                 "HighLatency" => "{{ $value | humanizeDuration }}",
                 "KafkaOfflinePartitions" => "{{ $value }}",
+                // Span metrics are per traced service, not per pod.
+                "JaegerServiceErrorRate" | "JaegerServiceLatency" => "{{ $labels.service_name }}",
                 _ => "{{ $labels.pod }}",
             };
             assert!(

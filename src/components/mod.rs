@@ -10,7 +10,9 @@
 mod alertmanager;
 mod applications;
 mod dapr;
+pub(crate) mod elasticsearch;
 pub(crate) mod grafana;
+mod jaeger;
 mod kafka;
 mod kube_state_metrics;
 mod kubelet;
@@ -139,6 +141,8 @@ pub const ALL: &[Entry] = &[
     entry::<kafka::Kafka>(),
     entry::<loki::Loki>(),
     entry::<log_agent::LogAgent>(),
+    entry::<elasticsearch::Elasticsearch>(),
+    entry::<jaeger::Jaeger>(),
 ];
 
 /// What every enabled component contributes, in registry order.

@@ -20,6 +20,9 @@ pub enum Destination {
     ScrapeTargets,
     /// The port behind every datasource's Service.
     Datasources,
+    /// The port behind the Services of the datasources of one kind (Jaeger's Monitor tab
+    /// reads the metrics datasource only).
+    Datasource(crate::model::endpoints::DatasourceKind),
     /// The port behind the alert receiver's Service.
     AlertReceiver,
 }

@@ -41,6 +41,39 @@ pub struct Contributions {
     pub prerequisites: Vec<Prerequisite>,
     /// Namespaces besides the stack's that this component's objects live in.
     pub namespaces: Vec<NamespaceRequest>,
+    /// Services offered to the others by what they do (a span store, a trace receiver), so a
+    /// consumer finds the address without naming the component that serves it.
+    pub offers: Vec<Offer>,
+}
+
+/// What an offered Service does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServiceKind {
+    /// Stores spans: an Elasticsearch-compatible HTTP API.
+    SpanStore,
+    /// Receives spans over OTLP/gRPC.
+    OtlpGrpc,
+    /// Receives spans over OTLP/HTTP (`/v1/traces`).
+    OtlpHttp,
+    /// Receives spans in Zipkin's format (`/api/v2/spans`).
+    Zipkin,
+}
+
+/// A Service offered as a `ServiceKind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub kind: ServiceKind,
+    pub service: ServiceAddress,
+    /// Basic-auth credentials clients must send, by reference to an existing Secret.
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// A user name and the Secret key holding its password (never the password itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    pub username: String,
+    pub secret: String,
+    pub key: String,
 }
 
 /// A namespace a component needs with a Pod Security level of its own: node agents need host
@@ -60,6 +93,8 @@ pub struct NamespaceRequest {
 pub enum Capability {
     /// A datasource of this kind (Grafana needs a metrics datasource).
     Datasource(crate::model::endpoints::DatasourceKind),
+    /// A Service offered as this kind (a span store, a trace receiver).
+    Service(ServiceKind),
 }
 
 /// A declared need: when no enabled component provides `capability`, the profile is refused
@@ -87,6 +122,7 @@ impl Contributions {
     pub fn provides(&self, capability: Capability) -> bool {
         match capability {
             Capability::Datasource(kind) => self.datasources.iter().any(|d| d.kind == kind),
+            Capability::Service(kind) => self.offers.iter().any(|o| o.kind == kind),
         }
     }
 }
@@ -173,6 +209,13 @@ impl Collected {
         self.all().any(|c| c.provides(capability))
     }
 
+    /// The first Service offered as `kind`, in registry order.
+    pub fn offer(&self, kind: ServiceKind) -> Option<&Offer> {
+        self.all()
+            .flat_map(|c| c.offers.iter())
+            .find(|o| o.kind == kind)
+    }
+
     /// Extra namespaces, once each (the first request's level and reason; components that
     /// share one ask for the same level), with every requester's reason.
     pub fn namespaces(&self) -> Vec<NamespaceRequest> {
@@ -202,6 +245,7 @@ impl Collected {
             );
             out.extend(c.datasources.iter().map(|d| (*name, &d.service)));
             out.extend(c.alert_receiver.iter().map(|r| (*name, &r.service)));
+            out.extend(c.offers.iter().map(|o| (*name, &o.service)));
         }
         out
     }
@@ -220,6 +264,12 @@ impl std::fmt::Display for Capability {
                         .unwrap_or_default()
                 )
             }
+            Capability::Service(kind) => f.write_str(match kind {
+                ServiceKind::SpanStore => "a span store (Elasticsearch)",
+                ServiceKind::OtlpGrpc => "an OTLP/gRPC trace receiver (the Jaeger collector)",
+                ServiceKind::OtlpHttp => "an OTLP/HTTP trace receiver (the Jaeger collector)",
+                ServiceKind::Zipkin => "a Zipkin trace receiver (the Jaeger collector)",
+            }),
         }
     }
 }

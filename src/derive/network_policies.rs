@@ -197,6 +197,11 @@ fn destinations(
             .datasources()
             .filter_map(|d| behind_service(&d.service, pods, manifest))
             .collect(),
+        Destination::Datasource(kind) => collected
+            .datasources()
+            .filter(|d| d.kind == *kind)
+            .filter_map(|d| behind_service(&d.service, pods, manifest))
+            .collect(),
         Destination::AlertReceiver => collected
             .alert_receiver()
             .and_then(|r| behind_service(&r.service, pods, manifest))

@@ -262,6 +262,15 @@ codes! {
     /// Google is asked for groups without the scope that returns them.
     OauthGroupsScopeMissing = "oauth-groups-scope-missing", Settings,
         Profile("[grafana]\nhost = \"grafana.example.com\"\n\n[grafana.oauth]\nprovider = \"google\"\nclient_id = \"my-client\"\nclient_secret = { secret = \"grafana-oauth\", key = \"client-secret\" }\nscopes = [\"openid\", \"email\"]\nallowed_groups = [\"sre@example.com\"]\n");
+    /// The Elasticsearch heap is more than half its memory limit, leaving too little for Lucene's file cache and the JVM.
+    HeapAboveHalfLimit = "heap-above-half-limit", Settings,
+        Profile("[elasticsearch]\nheap = \"1536Mi\"\n");
+    /// A trace sampling rate is not between 0 and 1.
+    SamplingRateOutOfRange = "sampling-rate-out-of-range", Settings,
+        Profile("[dapr.tracing]\nsampling_rate = 2.0\n");
+    /// Jaeger's query lookback is shorter than the span retention, so kept traces cannot be found.
+    LookbackBelowRetention = "lookback-below-retention", Settings,
+        Profile("[jaeger]\nretention = \"7d\"\nquery_lookback = \"72h\"\n");
 
     /// More than one Loki replica on filesystem storage: each would keep its own logs.
     FilesystemReplicas = "filesystem-replicas", Settings,

@@ -92,6 +92,16 @@ where
     T::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&text)).map(Some)
 }
 
+/// A key of an existing Secret in the stack's namespace.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKeyRef {
+    /// Name of the Secret.
+    pub secret: SecretName,
+    /// Key inside the Secret.
+    pub key: SecretKeyName,
+}
+
 /// CPU and memory for one container.
 #[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

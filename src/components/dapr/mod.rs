@@ -1,6 +1,9 @@
 //! Dapr: the sidecars (`daprd`) of the application pods in `stack.app_namespaces`. Renders no
-//! pods: it contributes their scrape job and the DaprSidecarDown alert. The Application
-//! Performance dashboard reads their state-store series.
+//! pods: it contributes their scrape job and the DaprSidecarDown alert, and renders the
+//! tracing `Configuration` the sidecars read (`tracing.rs`). The Application Performance
+//! dashboard reads their state-store series.
+
+mod tracing;
 
 use serde::Deserialize;
 
@@ -10,7 +13,7 @@ use crate::contrib::scrape::{ScrapeJob, copy, keep, namespace_and_pod};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, ConditionAlert, duration};
-use crate::model::{Duration, Stack};
+use crate::model::{Duration, Problem, Stack};
 
 /// The scrape job of the Dapr sidecars (`dapr_*`).
 pub const JOB: &str = "dapr-sidecars";
@@ -33,6 +36,7 @@ pub struct Dapr {
     /// `dapr.io/enabled: "true"` in `stack.app_namespaces`, with their alert.
     pub enabled: bool,
     pub alerts: Alerts,
+    pub tracing: tracing::Tracing,
 }
 
 /// `[dapr.alerts]`.
@@ -56,6 +60,7 @@ impl Default for Dapr {
         Dapr {
             enabled: true,
             alerts: Alerts::default(),
+            tracing: tracing::Tracing::default(),
         }
     }
 }
@@ -68,8 +73,19 @@ impl Component for Dapr {
         self.enabled
     }
 
+    fn check(&self, _stack: &Stack) -> Vec<Problem> {
+        self.tracing.check().into_iter().collect()
+    }
+
     fn contribute(&self, stack: &Stack) -> Contributions {
+        let tracing = self.tracing.enabled;
         Contributions {
+            needs: tracing.then(|| self.tracing.need()).into_iter().collect(),
+            prerequisites: if tracing {
+                tracing::Tracing::prerequisites()
+            } else {
+                Vec::new()
+            },
             scrape_jobs: vec![job(stack)],
             rule_groups: alert_group("dapr.alerts", [self.sidecar_down(stack)])
                 .into_iter()
@@ -78,8 +94,16 @@ impl Component for Dapr {
         }
     }
 
-    fn build(&self, _cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
-        Ok(Vec::new())
+    fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
+        if !self.tracing.enabled {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .tracing
+            .objects(cx.stack, cx.collected)?
+            .into_iter()
+            .map(Object::from)
+            .collect())
     }
 }
 

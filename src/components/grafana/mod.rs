@@ -30,6 +30,7 @@ use crate::model::{
     Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, Stack, VolumeSize,
 };
 
+pub use crate::model::SecretKeyRef;
 pub use oauth::OAuth;
 
 const NAME: &str = "grafana";
@@ -78,16 +79,6 @@ pub struct AdminSecret {
     /// Key holding the password. Grafana reads it on its first start only: change the password
     /// of an existing installation with `grafana cli admin reset-admin-password`.
     pub password_key: SecretKeyName,
-}
-
-/// A key of an existing Secret in the stack's namespace.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecretKeyRef {
-    /// Name of the Secret.
-    pub secret: SecretName,
-    /// Key inside the Secret.
-    pub key: SecretKeyName,
 }
 
 /// `[grafana.dashboards]`: how the provisioned dashboards behave.
