@@ -115,3 +115,16 @@ pub fn spread_over_nodes(app: &App<'_>) -> Affinity {
         ..Affinity::default()
     }
 }
+
+/// A node agent's DaemonSet rolls 10% of the nodes at a time.
+pub fn node_agent_update_strategy() -> k8s_openapi::api::apps::v1::DaemonSetUpdateStrategy {
+    k8s_openapi::api::apps::v1::DaemonSetUpdateStrategy {
+        type_: Some("RollingUpdate".into()),
+        rolling_update: Some(k8s_openapi::api::apps::v1::RollingUpdateDaemonSet {
+            max_unavailable: Some(
+                k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String("10%".into()),
+            ),
+            ..Default::default()
+        }),
+    }
+}

@@ -190,3 +190,29 @@ pub fn field_env(name: &str, field_path: &str) -> EnvVar {
         ..EnvVar::default()
     }
 }
+
+/// An environment variable read from a key of an existing Secret, which must exist (a missing
+/// Secret stops the pod at start instead of failing later).
+pub fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(k8s_openapi::api::core::v1::SecretKeySelector {
+                name: secret.to_string(),
+                key: key.to_string(),
+                optional: Some(false),
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }
+}
+
+/// FNV-1a (64 bit) of a config file, in hex: a stable fingerprint for a `checksum/...` pod
+/// annotation, so a changed file rolls the pods.
+pub fn checksum(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, ExecAction, PodSpec, Probe, SecretKeySelector, TCPSocketAction,
-};
+use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, PodSpec, Probe, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{Elasticsearch, METRICS_PORT, METRICS_PORT_NAME, NAME, PORT, PORT_NAME, USER};
@@ -46,21 +44,6 @@ fn value_env(name: &str, value: &str) -> EnvVar {
     }
 }
 
-fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
-    EnvVar {
-        name: name.into(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.into(),
-                key: key.into(),
-                optional: Some(false),
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }
-}
-
 /// Settings as the image's entrypoint reads them: every variable named like `a.b` becomes
 /// `-Ea.b=value` (docker-entrypoint.sh).
 pub(super) fn settings(e: &Elasticsearch) -> Vec<(&'static str, String)> {
@@ -90,7 +73,11 @@ fn env(e: &Elasticsearch) -> Vec<EnvVar> {
         &format!("-Xms{heap}m -Xmx{heap}m"),
     ));
     if let Some(p) = &e.password {
-        env.push(secret_env("ELASTIC_PASSWORD", p.secret.as_str(), &p.key));
+        env.push(pod::secret_env(
+            "ELASTIC_PASSWORD",
+            p.secret.as_str(),
+            &p.key,
+        ));
     }
     env
 }
@@ -166,7 +153,7 @@ fn exporter(e: &Elasticsearch) -> Container {
     if let Some(p) = &e.password {
         c.env = Some(vec![
             value_env("ES_USERNAME", USER),
-            secret_env("ES_PASSWORD", p.secret.as_str(), &p.key),
+            pod::secret_env("ES_PASSWORD", p.secret.as_str(), &p.key),
         ]);
     }
     c.ports = Some(vec![pod::tcp_port(METRICS_PORT_NAME, METRICS_PORT)]);

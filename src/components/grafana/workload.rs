@@ -9,9 +9,7 @@ use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EnvVar, EnvVarSource, PodSpec, SecretKeySelector,
-};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, PodSpec};
 use serde::Serialize;
 
 use super::dashboards::{self, Render};
@@ -60,7 +58,8 @@ pub fn objects(g: &Grafana, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         },
     )?;
     let dashboards = dashboard_files(g, cx.collected)?;
-    let checksum = fnv1a(&[&datasources_yaml, &provider_yaml]);
+    // Both files, each followed by a NUL, so moving text from one to the other changes it.
+    let checksum = pod::checksum(&format!("{datasources_yaml}\0{provider_yaml}\0"));
 
     let mut datasources_map = builders::config_map(
         &app,
@@ -159,16 +158,6 @@ fn assemble(collected: &Collected) -> Vec<Dashboard> {
     out
 }
 
-/// FNV-1a (64 bit) of the files: a stable fingerprint for the rollout annotation.
-fn fnv1a(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parts.iter().flat_map(|p| p.bytes().chain([0])) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
-
 fn plain(name: &str, value: impl Into<String>) -> EnvVar {
     EnvVar {
         name: name.into(),
@@ -180,33 +169,18 @@ fn plain(name: &str, value: impl Into<String>) -> EnvVar {
 /// An environment variable read from an existing Secret (never `X` and `X__FILE` together:
 /// Grafana's entrypoint refuses to start).
 fn from_secret(name: &str, secret: &SecretKeyRef) -> EnvVar {
-    secret_env(name, secret.secret.as_str(), &secret.key)
-}
-
-fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
-    EnvVar {
-        name: name.into(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.into(),
-                key: key.into(),
-                optional: Some(false),
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }
+    pod::secret_env(name, secret.secret.as_str(), &secret.key)
 }
 
 fn env(g: &Grafana) -> Vec<EnvVar> {
     let admin = &g.admin;
     let mut env = vec![
-        secret_env(
+        pod::secret_env(
             "GF_SECURITY_ADMIN_USER",
             admin.secret.as_str(),
             &admin.user_key,
         ),
-        secret_env(
+        pod::secret_env(
             "GF_SECURITY_ADMIN_PASSWORD",
             admin.secret.as_str(),
             &admin.password_key,

@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, EnvVarSource, PodSpec, SecretKeySelector, Service,
-    ServicePort,
-};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvVar, PodSpec, Service, ServicePort};
 
 use super::config::{self, PASSWORD_DIR, StoreSettings};
 use super::{AGENT, CLEANER, COLLECTOR, Jaeger, QUERY, ports};
@@ -176,18 +173,8 @@ fn pod_spec(
     }
 }
 
-/// FNV-1a of the config file: a changed config rolls the pods.
-fn checksum(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
-
 fn annotations(config: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("checksum/config".to_string(), checksum(config))])
+    BTreeMap::from([("checksum/config".to_string(), pod::checksum(config))])
 }
 
 fn deployment(app: &App<'_>, replicas: i32, mut spec: PodSpec, config: &str) -> Deployment {
@@ -276,18 +263,7 @@ fn cleaner(j: &Jaeger, cx: &Context<'_>, store: &Offer) -> Vec<Object> {
     let mut vars = vec![env("INDEX_PREFIX", cx.stack.name.as_str())];
     if let Some(a) = &store.basic_auth {
         vars.push(env("ES_USERNAME", &a.username));
-        vars.push(EnvVar {
-            name: "ES_PASSWORD".into(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: a.secret.clone(),
-                    key: a.key.clone(),
-                    optional: Some(false),
-                }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
-        });
+        vars.push(pod::secret_env("ES_PASSWORD", &a.secret, &a.key));
     }
     c.env = Some(vars);
     let spec = PodSpec {

@@ -5,14 +5,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::anyhow;
-use k8s_openapi::api::apps::v1::{
-    DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, RollingUpdateDaemonSet,
-};
+use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{
     HostPathVolumeSource, PodSecurityContext, PodSpec, SeccompProfile, Toleration, Volume,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::config::{DOCKER_LOGS, POD_LOGS};
 use super::{LogAgent, NAME, PORT, PORT_NAME};
@@ -124,9 +121,6 @@ fn daemon_set(a: &LogAgent, app: &App<'_>, config: &str) -> DaemonSet {
     mounts.push(pod::mount("docker-logs", DOCKER_LOGS, true));
     volumes.push(host_path("docker-logs", DOCKER_LOGS, "DirectoryOrCreate"));
     container.volume_mounts = Some(mounts);
-    let config_hash = config.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
     let spec = PodSpec {
         service_account_name: Some(NAME.into()),
         automount_service_account_token: Some(true),
@@ -153,16 +147,10 @@ fn daemon_set(a: &LogAgent, app: &App<'_>, config: &str) -> DaemonSet {
         spec: Some(DaemonSetSpec {
             selector: app.selector(),
             template: app.pod_template(
-                BTreeMap::from([("checksum/config".to_string(), format!("{config_hash:016x}"))]),
+                BTreeMap::from([("checksum/config".to_string(), pod::checksum(&config))]),
                 spec,
             ),
-            update_strategy: Some(DaemonSetUpdateStrategy {
-                type_: Some("RollingUpdate".into()),
-                rolling_update: Some(RollingUpdateDaemonSet {
-                    max_unavailable: Some(IntOrString::String("10%".into())),
-                    ..RollingUpdateDaemonSet::default()
-                }),
-            }),
+            update_strategy: Some(builders::node_agent_update_strategy()),
             ..DaemonSetSpec::default()
         }),
         ..DaemonSet::default()

@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector,
-};
+use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, PodTemplateSpec};
 
 use super::{
     CONFIG_DIR, CONFIG_FILE, CONFIG_MAP, DATA_DIR, GRPC, GRPC_PORT, HEADLESS, HTTP, HTTP_PORT,
@@ -23,7 +21,7 @@ use crate::templates::yaml_of;
 pub fn objects(l: &Loki, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
     let app = cx.app(NAME, "log-store");
     let config = yaml_of(&l.config(cx.stack.namespace.as_str()))?;
-    let checksum = fnv1a(&config);
+    let checksum = pod::checksum(&config);
     let mut objects: Vec<Object> = vec![
         // Loki never calls the Kubernetes API.
         builders::service_account(&app, NAME, false).into(),
@@ -49,14 +47,6 @@ pub fn objects(l: &Loki, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         objects.push(builders::disruption_budget(&app, NAME).into());
     }
     Ok(objects)
-}
-
-/// FNV-1a of the config: a new value rolls the pods when loki.yaml changes.
-fn fnv1a(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
 }
 
 fn headless_service(l: &Loki, app: &App<'_>) -> Object {
@@ -137,18 +127,7 @@ fn env(l: &Loki) -> Vec<EnvVar> {
                 l.storage.secret_access_key_key.as_str(),
             ),
         ] {
-            env.push(EnvVar {
-                name: var.into(),
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: Some(SecretKeySelector {
-                        name: secret.into(),
-                        key: key.to_string(),
-                        optional: Some(false),
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            });
+            env.push(pod::secret_env(var, secret, key));
         }
     }
     env

@@ -4,13 +4,10 @@
 use crate::components::pod_resources;
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{
-    DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, RollingUpdateDaemonSet,
-};
+use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{
     ContainerPort, HostPathVolumeSource, PodSpec, Toleration, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{NAME, NodeExporter, PORT, PORT_NAME};
 use crate::components::Context;
@@ -125,13 +122,7 @@ fn daemon_set(n: &NodeExporter, app: &App<'_>) -> DaemonSet {
         spec: Some(DaemonSetSpec {
             selector: app.selector(),
             template: app.pod_template(BTreeMap::new(), spec),
-            update_strategy: Some(DaemonSetUpdateStrategy {
-                type_: Some("RollingUpdate".into()),
-                rolling_update: Some(RollingUpdateDaemonSet {
-                    max_unavailable: Some(IntOrString::String("10%".into())),
-                    ..RollingUpdateDaemonSet::default()
-                }),
-            }),
+            update_strategy: Some(builders::node_agent_update_strategy()),
             ..DaemonSetSpec::default()
         }),
         ..DaemonSet::default()
