@@ -216,3 +216,16 @@ pub fn checksum(text: &str) -> String {
     });
     format!("{hash:016x}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_is_fnv1a_64() {
+        // Reference vectors of FNV-1a (64 bit).
+        assert_eq!(checksum(""), "cbf29ce484222325");
+        assert_eq!(checksum("a"), "af63dc4c8601ec8c");
+        assert_ne!(checksum("a\0b\0"), checksum("ab\0\0"));
+    }
+}

@@ -147,7 +147,7 @@ fn daemon_set(a: &LogAgent, app: &App<'_>, config: &str) -> DaemonSet {
         spec: Some(DaemonSetSpec {
             selector: app.selector(),
             template: app.pod_template(
-                BTreeMap::from([("checksum/config".to_string(), pod::checksum(&config))]),
+                BTreeMap::from([("checksum/config".to_string(), pod::checksum(config))]),
                 spec,
             ),
             update_strategy: Some(builders::node_agent_update_strategy()),
