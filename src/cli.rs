@@ -69,7 +69,13 @@ fn after_help() -> String {
 /// monstack compiles one TOML stack profile into validated Kubernetes manifests for a
 /// production monitoring stack (Prometheus, Alertmanager, kube-state-metrics, ...).
 #[derive(Debug, Parser)]
-#[command(name = "monstack", version, about, after_help = after_help())]
+#[command(
+    name = "monstack",
+    version,
+    long_version = env!("MONSTACK_LONG_VERSION"),
+    about,
+    after_help = after_help()
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
