@@ -541,3 +541,35 @@ fn the_gitlab_filter_writes_a_code_quality_report() {
     );
     assert!(!issue["fingerprint"].as_str().unwrap().is_empty());
 }
+
+// ---- README ----------------------------------------------------------------------------------
+
+#[test]
+fn the_readme_pre_commit_example_uses_hooks_the_repository_offers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let offered: Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap(),
+    )
+    .unwrap();
+    let offered: BTreeSet<&str> = offered
+        .as_sequence()
+        .expect("a list of hooks")
+        .iter()
+        .map(|h| str_of(h, "id"))
+        .collect();
+    assert_eq!(
+        offered,
+        BTreeSet::from(["monstack-check", "monstack-validate"])
+    );
+    let config = yaml_documents(&readme)
+        .into_iter()
+        .find(|d| d.get("repos").is_some())
+        .expect("a .pre-commit-config.yaml example in the README");
+    let used = config["repos"][0]["hooks"].as_sequence().expect("hooks");
+    assert_eq!(used.len(), 2);
+    for hook in used {
+        assert!(offered.contains(str_of(hook, "id")), "{hook:?}");
+        assert!(hook["args"].as_sequence().is_some_and(|a| !a.is_empty()));
+    }
+}
