@@ -1,6 +1,6 @@
 //! Prometheus: a StatefulSet of identical replicas (each scrapes everything, so one can fail),
 //! with its TSDB on a volume per pod, configuration and rules from ConfigMaps that it reloads
-//! itself when they change (feature `auto-reload-config`: no restart, no lifecycle API), and
+//! itself when they change (`--config.auto-reload`: no restart, no lifecycle API), and
 //! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
 
 mod config;
@@ -350,11 +350,11 @@ impl Prometheus {
             format!("--query.max-concurrency={}", self.query.max_concurrency),
             format!("--query.timeout={}", self.query.timeout),
             format!("--query.max-samples={}", self.query.max_samples),
-            // Re-reads prometheus.yml and the rule files when their checksum changes. The
-            // v3.14 flag reference lists only `--config.auto-reload-interval`; switching it on
-            // is still the `auto-reload-config` feature (an unknown feature only logs a warning,
-            // where an unknown flag would stop the server).
-            "--enable-feature=auto-reload-config".to_string(),
+            // Re-reads prometheus.yml and the rule files when their checksum changes. Since
+            // v3.12 this is a flag: prometheus/prometheus v3.14.0 cmd/prometheus/main.go defines
+            // `config.auto-reload` (line 418) and logs `--enable-feature=auto-reload-config` as
+            // deprecated (lines 254-256). An image older than v3.12 refuses the unknown flag.
+            "--config.auto-reload".to_string(),
             "--config.auto-reload-interval=30s".to_string(),
         ];
         if let Some(host) = &self.host {
