@@ -172,3 +172,35 @@ fn every_metrics_source_has_a_job() {
         );
     }
 }
+
+/// The pod jobs whose targets can be Job pods or pods not started yet drop them: a finished
+/// pod would scrape as down (DaprSidecarDown would page for a completed Job).
+#[test]
+fn application_pod_jobs_skip_pods_that_are_not_running() {
+    let profile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
+    let config: Value = serde_yaml_ng::from_str(&prometheus_yml(&profile)).unwrap();
+    let jobs = config["scrape_configs"].as_sequence().unwrap();
+    for name in ["kubernetes-pods", "dapr-sidecars"] {
+        let job = jobs
+            .iter()
+            .find(|j| j["job_name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no job {name}"));
+        let dropped: Vec<&str> = job["relabel_configs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["action"].as_str() == Some("drop")
+                    && r["source_labels"][0].as_str() == Some("__meta_kubernetes_pod_phase")
+            })
+            .flat_map(|r| r["regex"].as_str().unwrap_or("").split('|'))
+            .collect();
+        for phase in ["Pending", "Succeeded", "Failed"] {
+            assert!(
+                dropped.contains(&phase),
+                "{name} scrapes {phase} pods (drops {dropped:?})"
+            );
+        }
+        assert!(!dropped.contains(&"Running"), "{name} drops running pods");
+    }
+}

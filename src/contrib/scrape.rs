@@ -76,6 +76,16 @@ pub fn drop(sources: &[&'static str], regex: impl Into<String>) -> Relabel {
     }
 }
 
+/// Drops pods that are not running: one not started yet (its containers do not listen) or
+/// finished (a completed Job's pod stays listed). Scraped, they would read as down; PodNotReady
+/// already covers a pod stuck in Pending.
+pub fn drop_pods_not_running() -> Relabel {
+    drop(
+        &["__meta_kubernetes_pod_phase"],
+        "Pending|Succeeded|Failed|Completed",
+    )
+}
+
 /// Copies `source` into `target` when it is not empty.
 pub fn copy(source: &'static str, target: &'static str) -> Relabel {
     Relabel {

@@ -1,7 +1,9 @@
 //! The application pods' scrape job: pods that opt in with `prometheus.io/scrape: "true"`.
 
 use super::JOB;
-use crate::contrib::scrape::{Relabel, ScrapeJob, copy, drop, keep, namespace_and_pod};
+use crate::contrib::scrape::{
+    Relabel, ScrapeJob, copy, drop, drop_pods_not_running, keep, namespace_and_pod,
+};
 use crate::model::Stack;
 
 /// What the seed's "Metrics Reference" says the services export.
@@ -31,10 +33,7 @@ pub fn job(stack: &Stack) -> ScrapeJob {
         // Dapr's sidecar has its own job; without a port annotation it would be scraped here
         // too, on every port it declares.
         drop(&["__meta_kubernetes_pod_container_name"], "daprd"),
-        drop(
-            &["__meta_kubernetes_pod_phase"],
-            "Pending|Succeeded|Failed|Completed",
-        ),
+        drop_pods_not_running(),
         Relabel {
             target_label: Some("__scheme__"),
             regex: Some("(https?)".into()),

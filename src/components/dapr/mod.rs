@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::rules::{AlertText, Severity, alert_group};
-use crate::contrib::scrape::{ScrapeJob, copy, keep, namespace_and_pod};
+use crate::contrib::scrape::{ScrapeJob, copy, drop_pods_not_running, keep, namespace_and_pod};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, ConditionAlert, duration};
@@ -146,6 +146,9 @@ fn job(stack: &Stack) -> ScrapeJob {
             ],
             "daprd;dapr-metrics",
         ),
+        // A finished Dapr-enabled Job pod would otherwise scrape as down and page
+        // DaprSidecarDown.
+        drop_pods_not_running(),
         copy("__meta_kubernetes_pod_annotation_dapr_io_app_id", "app_id"),
     ];
     job.relabel_configs.extend(namespace_and_pod());
