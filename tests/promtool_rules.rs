@@ -475,10 +475,15 @@ fn margin(ratio: f64) -> f64 {
 /// The alert test pair every alert gets: exactly `expected` firing at `fire_at`, nothing
 /// firing while `for` has not elapsed.
 fn alert_checks(alert: &str, t: &Timing, expected: ExpAlert) -> Vec<AlertTest> {
+    alert_checks_all(alert, t, vec![expected])
+}
+
+/// [`alert_checks`] for several alerts firing at once.
+fn alert_checks_all(alert: &str, t: &Timing, expected: Vec<ExpAlert>) -> Vec<AlertTest> {
     let mut checks = vec![AlertTest {
         eval_time: seconds(t.fire_at),
         alertname: alert.into(),
-        exp_alerts: vec![expected],
+        exp_alerts: expected,
     }];
     if let Some(at) = t.pending_at {
         checks.push(AlertTest {
@@ -833,7 +838,8 @@ fn pod_not_ready(r: &Rendered, s: Setting) -> TestGroup {
         ];
         series(name, &labels, gauge(v, t.steps))
     };
-    // (pod, ready, phase): only `stuck-1` is a live pod that is not ready.
+    // (pod, ready, phase): `stuck-1` is a live pod that is not ready. `unschedulable-1` has
+    // no Ready condition at all, so kube-state-metrics exports no kube_pod_status_ready for it.
     let pods = [
         ("stuck-1", false, "Running"),
         ("healthy-1", true, "Running"),
@@ -841,6 +847,16 @@ fn pod_not_ready(r: &Rendered, s: Setting) -> TestGroup {
         ("evicted-1", false, "Failed"),
     ];
     let mut input_series = Vec::new();
+    for p in ["Pending", "Running", "Succeeded", "Failed", "Unknown"] {
+        let value = if p == "Pending" { 1.0 } else { 0.0 };
+        input_series.push(ksm(
+            "kube_pod_status_phase",
+            "unschedulable-1",
+            "phase",
+            p,
+            value,
+        ));
+    }
     for (pod, ready, phase) in pods {
         let ready_value = |condition: bool| if ready == condition { 1.0 } else { 0.0 };
         input_series.push(ksm(
@@ -875,21 +891,28 @@ fn pod_not_ready(r: &Rendered, s: Setting) -> TestGroup {
         }
     }
     TestGroup {
-        name:
-            "PodNotReady: a running pod that is not ready fires; ready and terminated pods do not"
-                .into(),
+        name: "PodNotReady: a running pod that is not ready and a Pending one fire; ready and terminated pods do not".into(),
         interval: seconds(STEP),
         input_series,
-        alert_rule_test: alert_checks(
+        alert_rule_test: alert_checks_all(
             "PodNotReady",
             &t,
-            expected(
-                r,
-                "PodNotReady",
-                "warning",
-                &[("namespace", APP_NS), ("pod", "stuck-1")],
-                0.0,
-            ),
+            vec![
+                expected(
+                    r,
+                    "PodNotReady",
+                    "warning",
+                    &[("namespace", APP_NS), ("pod", "stuck-1")],
+                    0.0,
+                ),
+                expected(
+                    r,
+                    "PodNotReady",
+                    "warning",
+                    &[("namespace", APP_NS), ("pod", "unschedulable-1")],
+                    1.0,
+                ),
+            ],
         ),
         promql_expr_test: Vec::new(),
     }

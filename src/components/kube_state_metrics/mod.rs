@@ -140,18 +140,39 @@ impl KubeStateMetrics {
         (a.enabled && self.exported_resources.contains(&ApiResource::Pods)).then(|| {
             AlertText {
                 name: "PodNotReady",
-                comment: "Pods that are not ready, whatever the reason (failing probe, crash loop, unschedulable,\nlost node). Terminated pods (Succeeded, Failed) never become ready again and are left\nout: their controller's replacement is the pod that alerts.",
+                comment: "Pods that are not ready, whatever the reason (failing probe, crash loop, unschedulable,\nlost node). An unschedulable pod has no Ready condition, hence no kube_pod_status_ready\nseries: the Pending phase counts too. Terminated pods (Succeeded, Failed) never become ready\nagain and are left out: their controller's replacement is the pod that alerts.",
                 severity: Severity::Warning,
                 summary: "Pod {{ $labels.namespace }}/{{ $labels.pod }} is not ready",
                 description: format!("Pod {{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} has not been ready for more than {}; it receives no traffic from its Services.", a.for_duration),
             }
             .rule(
                 stack,
-                format!("(\n  max by (namespace, pod) (\n    kube_pod_status_ready{{job=\"{JOB}\", condition=\"true\"}}\n  ) == 0\n)\nunless on (namespace, pod)\n(\n  max by (namespace, pod) (\n    kube_pod_status_phase{{job=\"{JOB}\", phase=~\"Succeeded|Failed\"}}\n  ) == 1\n)"),
+                pods_not_ready(""),
                 &a.for_duration,
             )
         })
     }
+}
+
+/// One series per pod that should be running and is not ready: its Ready condition is false,
+/// or it is Pending (no Ready condition yet); Succeeded and Failed pods are left out.
+/// `matchers` (e.g. `namespace=~"$namespace"`) narrow every selector; the Infrastructure
+/// dashboard counts these, so its panel and the PodNotReady alert agree.
+pub fn pods_not_ready(matchers: &str) -> String {
+    let select = |metric: &str, label: &str| {
+        let extra = if matchers.is_empty() {
+            String::new()
+        } else {
+            format!(", {matchers}")
+        };
+        format!("max by (namespace, pod) (\n    {metric}{{job=\"{JOB}\", {label}{extra}}}\n  )")
+    };
+    format!(
+        "(\n  {} == 0\nor\n  {} == 1\n)\nunless on (namespace, pod)\n(\n  {} == 1\n)",
+        select("kube_pod_status_ready", "condition=\"true\""),
+        select("kube_pod_status_phase", "phase=\"Pending\""),
+        select("kube_pod_status_phase", "phase=~\"Succeeded|Failed\""),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! node-exporter.
 
 use super::JOB as CADVISOR;
-use crate::components::kube_state_metrics::JOB as KUBE_STATE;
+use crate::components::kube_state_metrics::{JOB as KUBE_STATE, pods_not_ready};
 use crate::contrib::dashboards::{
     Colors, Dashboard, INFRASTRUCTURE, Kind, STAT, WIDE, panel, stacked, target, variable,
 };
@@ -87,12 +87,9 @@ pub fn infrastructure() -> Dashboard {
                 "short",
                 ksm_jobs,
                 Colors::Thresholds(1.0, 3.0),
-                "Pods whose Ready condition is false (kube_pod_status_ready); the PodNotReady alert fires when one stays so.",
+                "Pods that should be running and are not ready (Ready condition false, or still Pending); finished pods are left out. The PodNotReady alert fires when one stays so.",
                 vec![target(
-                    format!(
-                        "sum({}) or vector(0)",
-                        ksm("kube_pod_status_ready", "condition=\"false\", ")
-                    ),
+                    format!("count({}) or vector(0)", pods_not_ready(N)),
                     "pods",
                 )],
             ),
