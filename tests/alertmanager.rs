@@ -1,5 +1,6 @@
-//! Alertmanager end to end: every shipped profile's alertmanager.yml passes the real amtool, and
-//! a profile with every receiver routes by severity through mounted Secret files only.
+//! Alertmanager end to end: every shipped profile's alertmanager.yml passes the real amtool, a
+//! profile with every receiver routes by severity through mounted Secret files only, and the
+//! real Alertmanager mutes a warning stage while its critical stage fires for the same target.
 
 mod common;
 
@@ -218,18 +219,16 @@ fn severities_route_to_their_receivers_and_critical_inhibits_warning() {
     assert_eq!(integrations("default"), ["webhook_configs"]);
 
     let inhibit = &config["inhibit_rules"][0];
+    let strings = |v: &Value| serde_yaml_ng::from_value::<Vec<String>>(v.clone()).unwrap();
     assert_eq!(
-        inhibit["source_matchers"][0].as_str(),
-        Some("severity=\"critical\"")
+        strings(&inhibit["source_matchers"]),
+        ["severity=\"critical\"", "alert_group=~\".+\""]
     );
     assert_eq!(
-        inhibit["target_matchers"][0].as_str(),
-        Some("severity=\"warning\"")
+        strings(&inhibit["target_matchers"]),
+        ["severity=\"warning\"", "alert_group=~\".+\""]
     );
-    assert_eq!(
-        serde_yaml_ng::to_string(&inhibit["equal"]).unwrap(),
-        "- alertname\n- namespace\n"
-    );
+    assert_eq!(strings(&inhibit["equal"])[0], "alert_group");
 }
 
 #[test]
@@ -376,4 +375,218 @@ fn a_route_to_an_unconfigured_receiver_is_reported_at_its_key() {
         .unwrap_or_else(|| panic!("no receiver-not-configured in {failure}"));
     assert_eq!(d.key.as_deref(), Some("alertmanager.routes.critical"));
     assert_eq!(d.at.as_ref().map(|a| a.line), Some(2));
+}
+
+/// The `severity` and `alert_group` labels production's rules give each alert.
+fn rule_labels(c: &Compilation) -> Vec<(String, String, Option<String>)> {
+    let mut out = Vec::new();
+    for text in common::config_map(c, "prometheus-rules").values() {
+        let doc: Value = serde_yaml_ng::from_str(text).expect("rule file parses");
+        for group in doc["groups"].as_sequence().into_iter().flatten() {
+            for rule in group["rules"].as_sequence().into_iter().flatten() {
+                let Some(name) = rule["alert"].as_str() else {
+                    continue;
+                };
+                let labels = &rule["labels"];
+                out.push((
+                    name.to_string(),
+                    str_of(labels, "severity").to_string(),
+                    labels["alert_group"].as_str().map(String::from),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_alert_group_has_one_critical_stage_and_a_warning() {
+    let production = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
+    let labels = rule_labels(&common::compile(&production));
+    let mut groups: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (_, severity, group) in &labels {
+        if let Some(group) = group {
+            groups.entry(group).or_default().push(severity);
+        }
+    }
+    assert!(
+        groups.contains_key("ErrorRate") && groups.contains_key("NodeFilesystemSpace"),
+        "{groups:?}"
+    );
+    for (group, severities) in &groups {
+        let critical = severities.iter().filter(|s| **s == "critical").count();
+        let warning = severities.iter().filter(|s| **s == "warning").count();
+        assert!(
+            critical == 1 && warning >= 1 && critical + warning == severities.len(),
+            "alert group {group} needs one critical stage and warnings: {severities:?}"
+        );
+    }
+}
+
+/// A running Alertmanager, stopped (by its pid) when dropped, also when an assertion fails.
+struct Running {
+    child: std::process::Child,
+    url: String,
+    _dir: TempDir,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_alertmanager(binary: &Path, config: &str) -> Running {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("alertmanager.yml");
+    std::fs::write(&file, for_amtool_025(config)).expect("write config");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let child = Command::new(binary)
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("alertmanager starts");
+    Running {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+fn amtool_at(amtool: &Path, am: &Running, args: &[&str]) -> Option<String> {
+    let out = Command::new(amtool)
+        .args(args)
+        .arg(format!("--alertmanager.url={}", am.url))
+        .output()
+        .expect("amtool runs");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The rendered inhibit rule, run by the real Alertmanager (Debian's 0.25): the critical stage
+/// of a condition mutes its warning stage for the same target only.
+#[test]
+fn a_critical_stage_inhibits_its_warning_for_the_same_target_only() {
+    let (Some(binary), Some(amtool)) = (
+        common::require_tool("prometheus-alertmanager"),
+        common::require_tool("amtool"),
+    ) else {
+        return;
+    };
+    let production = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
+    let c = common::compile(&production);
+    let labels = rule_labels(&c);
+    let rule = |name: &str| {
+        labels
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("production renders no {name}"))
+    };
+    let am = start_alertmanager(&binary, &alertmanager_yml(&c));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while amtool_at(&amtool, &am, &["config", "show"]).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alertmanager did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // (alert, target labels, inhibited?)
+    let cases: &[(&str, &[&str], bool)] = &[
+        ("HighErrorRate", &["namespace=shop", "service=api"], false),
+        (
+            "ElevatedErrorRate",
+            &["namespace=shop", "service=api"],
+            true,
+        ),
+        (
+            "ElevatedErrorRate",
+            &["namespace=shop", "service=web"],
+            false,
+        ),
+        ("HighLatency", &["namespace=shop", "service=api"], false),
+        (
+            "NodeFilesystemAlmostFull",
+            &["instance=node-a", "mountpoint=/"],
+            false,
+        ),
+        (
+            "NodeFilesystemFillingUp",
+            &["instance=node-a", "mountpoint=/data"],
+            false,
+        ),
+        (
+            "NodeFilesystemFillingUp",
+            &["instance=node-a", "mountpoint=/"],
+            true,
+        ),
+    ];
+    for (name, target, _) in cases {
+        let (_, severity, group) = rule(name);
+        let mut args = vec![
+            "alert".to_string(),
+            "add".into(),
+            format!("alertname={name}"),
+            format!("severity={severity}"),
+        ];
+        args.extend(group.iter().map(|g| format!("alert_group={g}")));
+        args.extend(target.iter().map(|l| l.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert!(amtool_at(&amtool, &am, &args).is_some(), "amtool {args:?}");
+    }
+    // The inhibitor learns of the critical alerts asynchronously: poll until it has.
+    let expected: Vec<(String, bool)> = cases
+        .iter()
+        .map(|(name, target, inhibited)| (format!("{name} {}", target.join(" ")), *inhibited))
+        .collect();
+    let mut seen = Vec::new();
+    while std::time::Instant::now() < deadline {
+        let json = amtool_at(
+            &amtool,
+            &am,
+            &["alert", "query", "--inhibited", "--active", "-o", "json"],
+        )
+        .unwrap_or_default();
+        seen = inhibition(&json, cases);
+        if seen == expected {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(seen, expected, "(alert and target, inhibited)");
+}
+
+/// For each case, whether Alertmanager reports its alert inhibited (absent: not inhibited).
+fn inhibition(json: &str, cases: &[(&str, &[&str], bool)]) -> Vec<(String, bool)> {
+    let alerts: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    cases
+        .iter()
+        .map(|(name, target, _)| {
+            let matches = |a: &&serde_json::Value| {
+                a["labels"]["alertname"] == *name
+                    && target.iter().all(|l| {
+                        let (k, v) = l.split_once('=').expect("k=v");
+                        a["labels"][k] == v
+                    })
+            };
+            let inhibited = alerts.iter().find(matches).is_some_and(|a| {
+                a["status"]["inhibitedBy"]
+                    .as_array()
+                    .is_some_and(|by| !by.is_empty())
+            });
+            (format!("{name} {}", target.join(" ")), inhibited)
+        })
+        .collect()
 }

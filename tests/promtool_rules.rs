@@ -135,7 +135,14 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 20] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 21] = [
+    (
+        "ElevatedErrorRate",
+        "applications",
+        "elevated_error_rate",
+        Threshold::Ratio(0.02),
+        "10m",
+    ),
     (
         "HighErrorRate",
         "applications",
@@ -508,7 +515,19 @@ fn expected(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    exp_labels.insert("severity".into(), severity.into());
+    let rule = r
+        .alert(alert)
+        .unwrap_or_else(|| panic!("{}: no alert {alert}", r.profile));
+    let rule_labels: BTreeMap<String, String> =
+        serde_yaml_ng::from_value(rule["labels"].clone()).expect("rule labels are strings");
+    assert_eq!(
+        rule_labels.get("severity").map(String::as_str),
+        Some(severity),
+        "{}: severity of {alert}",
+        r.profile
+    );
+    // The rule's own labels (severity, and alert_group for a staged alert) join the series'.
+    exp_labels.extend(rule_labels);
     let exp_annotations = r
         .annotations(alert)
         .into_iter()
@@ -604,23 +623,59 @@ fn go_duration(v: f64) -> String {
 
 const APP_NS: &str = "shop";
 
+/// The warning stage of HighErrorRate: a share past its own, lower threshold fires, one below
+/// does not.
+fn elevated_error_rate(r: &Rendered, p: &ProfileAlerts, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (warm, cold) = (above(s.threshold), below(s.threshold));
+    TestGroup {
+        name: format!(
+            "ElevatedErrorRate: 5xx share {warm} fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            app_requests(p, "warm", "200", 1.0 - warm, t.steps),
+            app_requests(p, "warm", "500", warm, t.steps),
+            app_requests(p, "cold", "200", 1.0 - cold, t.steps),
+            app_requests(p, "cold", "503", cold, t.steps),
+        ],
+        alert_rule_test: alert_checks(
+            "ElevatedErrorRate",
+            &t,
+            expected(
+                r,
+                "ElevatedErrorRate",
+                "warning",
+                &[("namespace", APP_NS), ("service", "warm")],
+                warm,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// An application pod's request counter: `share` of 100 requests per step answered `status`.
+fn app_requests(p: &ProfileAlerts, service: &str, status: &str, share: f64, steps: u64) -> Series {
+    let labels = [
+        ("job", "kubernetes-pods"),
+        ("namespace", APP_NS),
+        ("service", service),
+        ("pod", &format!("{service}-1")),
+        (p.status_label.as_str(), status),
+    ];
+    series(
+        "http_requests_total",
+        &labels,
+        counter(100.0 * share, steps),
+    )
+}
+
 fn high_error_rate(r: &Rendered, p: &ProfileAlerts, s: Setting) -> TestGroup {
     let t = timing(s.for_ms, STEP);
     let (hot, cold) = (above(s.threshold), below(s.threshold));
-    let requests = |service: &str, status: &str, share: f64| {
-        let labels = [
-            ("job", "kubernetes-pods"),
-            ("namespace", APP_NS),
-            ("service", service),
-            ("pod", &format!("{service}-1")),
-            (p.status_label.as_str(), status),
-        ];
-        series(
-            "http_requests_total",
-            &labels,
-            counter(100.0 * share, t.steps),
-        )
-    };
+    let requests =
+        |service: &str, status: &str, share: f64| app_requests(p, service, status, share, t.steps);
     TestGroup {
         name: format!(
             "HighErrorRate: 5xx share {hot} fires, {cold} does not (threshold {})",
@@ -1625,6 +1680,7 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             continue;
         }
         groups.push(match name {
+            "ElevatedErrorRate" => elevated_error_rate(r, p, s),
             "HighErrorRate" => high_error_rate(r, p, s),
             "HighLatency" => high_latency(r, s),
             "HighCPUUsage" => high_cpu_usage(r, s),
@@ -1997,7 +2053,8 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 annotations["summary"]
             );
             let wanted = match name {
-                "HighErrorRate"
+                "ElevatedErrorRate"
+                | "HighErrorRate"
                 | "HighCPUUsage"
                 | "HighMemoryUsage"
                 | "NodeFilesystemFillingUp"

@@ -53,6 +53,9 @@ pub struct Alert {
     pub summary: String,
     pub description: String,
     pub runbook_url: String,
+    /// The `alert_group` label: the condition this alert is one stage of. Alertmanager mutes
+    /// a warning while the critical stage of its group fires for the same target.
+    pub alert_group: Option<String>,
 }
 
 impl RuleGroup {
@@ -127,7 +130,23 @@ impl AlertText<'_> {
             summary: self.summary.into(),
             description: self.description,
             runbook_url: runbook_url(stack, self.name),
+            alert_group: None,
         })
+    }
+}
+
+impl Rule {
+    /// Makes the alert one stage of the multi-stage condition `group` (a warning before the
+    /// critical one). Both stages must read the same series, so that they carry the same
+    /// target labels, the ones Alertmanager's inhibit rule compares.
+    pub fn stage_of(self, group: &str) -> Rule {
+        match self {
+            Rule::Alert(a) => Rule::Alert(Alert {
+                alert_group: Some(group.into()),
+                ..a
+            }),
+            record @ Rule::Record(_) => record,
+        }
     }
 }
 

@@ -8,6 +8,19 @@ use super::Alertmanager;
 use super::settings::Integration;
 use crate::model::Duration;
 
+/// What the inhibit rule compares between a critical alert and a warning of the same
+/// `alert_group`: the group, then the labels that name a staged alert's target (an
+/// application's `namespace` and `service`, a node's `instance` and `mountpoint`). A staged
+/// alert whose target is named by another label must add it here, or its critical stage would
+/// mute the warnings of every target alike.
+const INHIBIT_EQUAL: &[&str] = &[
+    "alert_group",
+    "namespace",
+    "service",
+    "instance",
+    "mountpoint",
+];
+
 /// The context of `alertmanager.yml.j2`.
 #[derive(Debug, Serialize)]
 pub(super) struct ConfigFile<'a> {
@@ -19,6 +32,7 @@ pub(super) struct ConfigFile<'a> {
     pub(super) routes: Vec<RouteView<'a>>,
     /// The root receiver (`default`) first, then one per child route.
     pub(super) receivers: Vec<ReceiverView<'a>>,
+    pub(super) inhibit_equal: &'static [&'static str],
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +81,7 @@ impl Alertmanager {
             repeat_interval: &self.repeat_interval,
             routes,
             receivers,
+            inhibit_equal: INHIBIT_EQUAL,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The monitored applications: the seed's services (HTTP request metrics and business
 //! counters) in `stack.app_namespaces`. Renders no pods: it contributes the scrape job for pods
 //! that opt in with the `prometheus.io/scrape` annotation, the request recording rules, the
-//! HighErrorRate and HighLatency alerts, and the Overview and Application Performance
+//! ElevatedErrorRate, HighErrorRate and HighLatency alerts, and the Overview and Application Performance
 //! dashboards.
 //!
 //! Files: `mod.rs` settings and contributions, `scrape.rs` the job, `rules.rs` the rules,
@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::Contributions;
+use crate::diag::Code;
 use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, LatencyAlert, RatioAlert, duration};
 use crate::model::{Duration, Problem, Stack};
@@ -37,10 +38,25 @@ pub struct Applications {
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Alerts {
+    /// Warning: the share of 5xx responses of a service (default ratio 0.02 for 10m); muted
+    /// while HighErrorRate fires for the same service. Its ratio must not exceed
+    /// HighErrorRate's.
+    pub elevated_error_rate: RatioAlert<ElevatedErrorRate>,
     /// Critical: the share of 5xx responses of a service (default ratio 0.05 for 5m).
     pub high_error_rate: RatioAlert<HighErrorRate>,
     /// Warning: a service's p95 request latency (default p95 2s for 5m).
     pub high_latency: LatencyAlert<HighLatency>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ElevatedErrorRate;
+impl AlertDefaults for ElevatedErrorRate {
+    fn for_duration() -> Duration {
+        duration("10m")
+    }
+    fn ratio() -> f64 {
+        0.02
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -84,13 +100,13 @@ impl Component for Applications {
 
     fn check(&self, _stack: &Stack) -> Vec<Problem> {
         let key = "applications.alerts";
+        let a = &self.alerts;
         [
-            self.alerts
-                .high_error_rate
-                .check(&format!("{key}.high_error_rate")),
-            self.alerts
-                .high_latency
-                .check(&format!("{key}.high_latency")),
+            a.elevated_error_rate
+                .check(&format!("{key}.elevated_error_rate")),
+            a.high_error_rate.check(&format!("{key}.high_error_rate")),
+            a.high_latency.check(&format!("{key}.high_latency")),
+            error_rate_stages_inverted(a, key),
         ]
         .into_iter()
         .flatten()
@@ -111,5 +127,43 @@ impl Component for Applications {
 
     fn build(&self, _cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         Ok(Vec::new())
+    }
+}
+
+/// The warning stage must fire at a lower error share than the critical one, or it would only
+/// ever fire muted.
+fn error_rate_stages_inverted(a: &Alerts, key: &str) -> Option<Problem> {
+    let (warning, critical) = (a.elevated_error_rate.ratio, a.high_error_rate.ratio);
+    (warning > critical).then(|| {
+        Problem::error(
+            format!("{key}.elevated_error_rate.ratio"),
+            Code::AlertStagesInverted,
+            format!(
+                "the warning stage fires at {warning} errors, after the critical stage at {critical}"
+            ),
+            "the warning error ratio must be below the critical one (e.g. 0.02 and 0.05)",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alerts(toml_text: &str) -> Alerts {
+        toml::from_str(toml_text).expect("alerts table")
+    }
+
+    #[test]
+    fn the_warning_error_ratio_must_not_exceed_the_critical_one() {
+        let key = "applications.alerts";
+        assert!(error_rate_stages_inverted(&alerts(""), key).is_none());
+        let p = error_rate_stages_inverted(
+            &alerts("elevated_error_rate = { ratio = 0.1 }\nhigh_error_rate = { ratio = 0.05 }"),
+            key,
+        )
+        .expect("inverted stages are reported");
+        assert_eq!(p.key, "applications.alerts.elevated_error_rate.ratio");
+        assert_eq!(p.diagnostic.code, Code::AlertStagesInverted);
     }
 }

@@ -1,14 +1,20 @@
 //! The request recording rules (per service: rate, 5xx rate and share, latency histogram and
-//! p95) and the two alerts over them. `stack.http_status_label` names the status-code label.
+//! p95) and the alerts over them: the error ratio in two stages (ElevatedErrorRate, then
+//! HighErrorRate) and latency. `stack.http_status_label` names the status-code label.
 
 use super::{Alerts, JOB};
+use crate::contrib::Rule;
 use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
 use crate::model::Stack;
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
     let alerts = alert_group(
         "application.alerts",
-        [high_error_rate(alerts, stack), high_latency(alerts, stack)],
+        [
+            elevated_error_rate(alerts, stack),
+            high_error_rate(alerts, stack),
+            high_latency(alerts, stack),
+        ],
     );
     [recording(stack)].into_iter().chain(alerts).collect()
 }
@@ -56,7 +62,32 @@ fn recording(stack: &Stack) -> RuleGroup {
     )
 }
 
-fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<crate::contrib::Rule> {
+/// The stages of the error-ratio alert: a warning, then HighErrorRate, which mutes it.
+const ERROR_RATE: &str = "ErrorRate";
+
+fn elevated_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
+    let a = &alerts.elevated_error_rate;
+    a.enabled.then(|| {
+        AlertText {
+            name: "ElevatedErrorRate",
+            comment: "The warning stage of HighErrorRate: fewer errors, held longer.",
+            severity: Severity::Warning,
+            summary: "Raised HTTP error rate on {{ $labels.namespace }}/{{ $labels.service }}",
+            description: format!(
+                "{{{{ $value | humanizePercentage }}}} of requests to {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} failed with a 5xx status over the last 5 minutes (warning threshold {}).",
+                percent(a.ratio)
+            ),
+        }
+        .rule(
+            stack,
+            format!("namespace_service:http_requests_errors:ratio_rate5m > {}", a.ratio),
+            &a.for_duration,
+        )
+        .stage_of(ERROR_RATE)
+    })
+}
+
+fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.high_error_rate;
     a.enabled.then(|| {
         AlertText {
@@ -74,10 +105,11 @@ fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<crate::contrib::Rul
             format!("namespace_service:http_requests_errors:ratio_rate5m > {}", a.ratio),
             &a.for_duration,
         )
+        .stage_of(ERROR_RATE)
     })
 }
 
-fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<crate::contrib::Rule> {
+fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.high_latency;
     a.enabled.then(|| {
         AlertText {

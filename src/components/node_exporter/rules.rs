@@ -57,6 +57,10 @@ fn recording() -> RuleGroup {
     )
 }
 
+/// The stages of a filesystem running out of space: FillingUp warns, AlmostFull pages and
+/// mutes the warning for the same filesystem.
+const FILESYSTEM_SPACE: &str = "NodeFilesystemSpace";
+
 fn filling_up(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.filesystem_filling_up;
     a.enabled.then(|| {
@@ -78,6 +82,7 @@ fn filling_up(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
             ),
             &a.for_duration,
         )
+        .stage_of(FILESYSTEM_SPACE)
     })
 }
 
@@ -101,6 +106,7 @@ fn almost_full(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
             ),
             &a.for_duration,
         )
+        .stage_of(FILESYSTEM_SPACE)
     })
 }
 
