@@ -5,7 +5,7 @@
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
 use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
-use crate::model::Stack;
+use crate::model::{Duration, Stack};
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
     let alerts = alert_group(
@@ -67,46 +67,54 @@ const ERROR_RATE: &str = "ErrorRate";
 
 fn elevated_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.elevated_error_rate;
-    a.enabled.then(|| {
-        AlertText {
-            name: "ElevatedErrorRate",
-            comment: "The warning stage of HighErrorRate: fewer errors, held longer.",
-            severity: Severity::Warning,
-            summary: "Raised HTTP error rate on {{ $labels.namespace }}/{{ $labels.service }}",
-            description: format!(
-                "{{{{ $value | humanizePercentage }}}} of requests to {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} failed with a 5xx status over the last 5 minutes (warning threshold {}).",
-                percent(a.ratio)
-            ),
-        }
-        .rule(
-            stack,
-            format!("namespace_service:http_requests_errors:ratio_rate5m > {}", a.ratio),
-            &a.for_duration,
-        )
-        .stage_of(ERROR_RATE)
-    })
+    Some(error_rate_stage(
+        a.enabled.then_some((a.ratio, &a.for_duration))?,
+        stack,
+        (
+            "ElevatedErrorRate",
+            Severity::Warning,
+            "Raised",
+            "warning threshold",
+        ),
+        "The warning stage of HighErrorRate: fewer errors, held longer.",
+    ))
 }
 
 fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.high_error_rate;
-    a.enabled.then(|| {
-        AlertText {
-            name: "HighErrorRate",
-            comment: "Share of requests a service answers with 5xx, per namespace and service.",
-            severity: Severity::Critical,
-            summary: "High HTTP error rate on {{ $labels.namespace }}/{{ $labels.service }}",
-            description: format!(
-                "{{{{ $value | humanizePercentage }}}} of requests to {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} failed with a 5xx status over the last 5 minutes (threshold {}).",
-                percent(a.ratio)
-            ),
-        }
-        .rule(
-            stack,
-            format!("namespace_service:http_requests_errors:ratio_rate5m > {}", a.ratio),
-            &a.for_duration,
-        )
-        .stage_of(ERROR_RATE)
-    })
+    Some(error_rate_stage(
+        a.enabled.then_some((a.ratio, &a.for_duration))?,
+        stack,
+        ("HighErrorRate", Severity::Critical, "High", "threshold"),
+        "Share of requests a service answers with 5xx, per namespace and service.",
+    ))
+}
+
+/// One stage of the error-ratio alert: its share of 5xx answers and how long it holds.
+fn error_rate_stage(
+    (ratio, for_duration): (f64, &Duration),
+    stack: &Stack,
+    (name, severity, adjective, threshold): (&str, Severity, &str, &str),
+    comment: &str,
+) -> Rule {
+    AlertText {
+        name,
+        comment,
+        severity,
+        summary: &format!(
+            "{adjective} HTTP error rate on {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}}"
+        ),
+        description: format!(
+            "{{{{ $value | humanizePercentage }}}} of requests to {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} failed with a 5xx status over the last 5 minutes ({threshold} {}).",
+            percent(ratio)
+        ),
+    }
+    .rule(
+        stack,
+        format!("namespace_service:http_requests_errors:ratio_rate5m > {ratio}"),
+        for_duration,
+    )
+    .stage_of(ERROR_RATE)
 }
 
 fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
