@@ -4,7 +4,7 @@
 
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent};
 use crate::model::Stack;
 
 pub fn groups(a: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
@@ -49,8 +49,7 @@ pub fn groups(a: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
             ),
         );
     }
-    (!rules.is_empty())
-        .then(|| RuleGroup::new("elasticsearch.alerts", None, rules))
+    alert_group("elasticsearch.alerts", rules.into_iter().map(Some))
         .into_iter()
         .collect()
 }

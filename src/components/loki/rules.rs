@@ -7,22 +7,21 @@
 
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent};
 use crate::model::Stack;
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
-    let rules: Vec<Rule> = [
-        request_errors(alerts, stack),
-        discarded_lines(alerts, stack),
-        compactor_not_running(alerts, stack),
-    ]
+    alert_group(
+        "loki.alerts",
+        [
+            request_errors(alerts, stack),
+            discarded_lines(alerts, stack),
+            compactor_not_running(alerts, stack),
+        ],
+    )
+    .map(|g| g.needing(&[JOB]))
     .into_iter()
-    .flatten()
-    .collect();
-    if rules.is_empty() {
-        return Vec::new();
-    }
-    vec![RuleGroup::new("loki.alerts", None, rules).needing(&[JOB])]
+    .collect()
 }
 
 fn request_errors(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
