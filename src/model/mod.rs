@@ -47,6 +47,9 @@ pub struct Stack {
     /// Render NetworkPolicies: every namespace of the stack denies ingress by default, and
     /// each component admits exactly the connections other components declare.
     pub network_policies: bool,
+    /// The most nodes the cluster runs (the autoscaler's ceiling): every DaemonSet runs one
+    /// pod per node, so quotas and cost count this many.
+    pub nodes: NodeCount,
 }
 
 impl Default for Stack {
@@ -64,6 +67,7 @@ impl Default for Stack {
                 .expect("invariant: valid default"),
             agents_namespace: None,
             network_policies: true,
+            nodes: NodeCount(3),
         }
     }
 }
@@ -74,6 +78,28 @@ impl Stack {
         self.agents_namespace
             .as_ref()
             .map_or_else(|| format!("{}-agents", self.namespace), |n| n.to_string())
+    }
+}
+
+/// A node count, 1 or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(try_from = "u32")]
+pub struct NodeCount(#[schemars(range(min = 1))] u32);
+
+impl NodeCount {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for NodeCount {
+    type Error = &'static str;
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        if n == 0 {
+            Err("the cluster needs at least 1 node: set it to the most nodes the cluster runs")
+        } else {
+            Ok(NodeCount(n))
+        }
     }
 }
 
