@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
+    Contributions, Destination, Exposure, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
     storage_class_prerequisite,
 };
 use crate::k8s::Object;
@@ -116,6 +116,11 @@ impl Component for Alertmanager {
                 .collect(),
             flows,
             prerequisites: storage_class_prerequisite(stack),
+            exposures: self
+                .expose
+                .then(|| Exposure::of(APP, "Alertmanager", address(SERVICE), self.host.as_ref()))
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }

@@ -48,6 +48,10 @@ impl Alertmanager {
             format!("--data.retention={}", go_duration(&self.retention)),
             format!("--web.listen-address=:{HTTP_PORT}"),
         ];
+        if let Some(host) = &self.host {
+            // Links in notifications (and the UI's own) point here, not at a pod's name.
+            args.push(format!("--web.external-url=https://{host}/"));
+        }
         if !self.clustered() {
             // Clustering is on by default; a lone replica has no one to gossip with.
             args.push("--cluster.listen-address=".into());

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::SECRETS_DIR;
-use crate::model::{Duration, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize};
+use crate::model::{
+    Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize,
+};
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -42,6 +44,12 @@ pub struct Alertmanager {
     pub receivers: Receivers,
     /// Which receivers get which severity.
     pub routes: Routes,
+    /// Public host name (e.g. `alertmanager.example.com`): `--web.external-url`, so the links
+    /// in notifications open it instead of a pod's name. "" unsets it.
+    #[serde(deserialize_with = "crate::model::empty_as_none")]
+    pub host: Option<HostName>,
+    /// Expose the UI at `host` when `[access]` routes UIs from outside.
+    pub expose: bool,
 }
 
 impl Default for Alertmanager {
@@ -64,6 +72,8 @@ impl Default for Alertmanager {
             critical_repeat_interval: None,
             receivers: Receivers::default(),
             routes: Routes::default(),
+            host: None,
+            expose: true,
         }
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, storage_class_prerequisite,
+    Contributions, Destination, Exposure, Flow, Peer, ScrapeJob, storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
@@ -72,6 +72,8 @@ pub struct Prometheus {
     /// links point at it. "" unsets it.
     #[serde(deserialize_with = "crate::model::empty_as_none")]
     pub host: Option<HostName>,
+    /// Expose the UI at `host` when `[access]` routes UIs from outside.
+    pub expose: bool,
     /// Moved to the components of the sources they scrape (`[applications]`, `[kubelet]`,
     /// `[dapr]`, `[kafka]`); kept only to say where each key went.
     #[schemars(skip)]
@@ -118,6 +120,7 @@ impl Default for Prometheus {
             resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
             query: Query::default(),
             host: None,
+            expose: true,
             scrape: None,
             alerts: None,
         }
@@ -269,6 +272,18 @@ impl Component for Prometheus {
                 ),
             ],
             prerequisites: storage_class_prerequisite(stack),
+            exposures: self
+                .expose
+                .then(|| {
+                    Exposure::of(
+                        NAME,
+                        "Prometheus",
+                        self.service_address(stack),
+                        self.host.as_ref(),
+                    )
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }
