@@ -152,6 +152,7 @@ fn secret_text(s: &Secret) -> String {
             ValueFormat::HtpasswdSha => " ({SHA} hashes, for Envoy Gateway)",
             ValueFormat::HtpasswdApr1 => " (apr1 hashes, for ingress-nginx)",
             ValueFormat::PemFile => "",
+            ValueFormat::WebConfig => " (exporter-toolkit web.yml)",
             ValueFormat::Bcrypt => " (a bcrypt hash)",
         };
         out.push_str(&format!(

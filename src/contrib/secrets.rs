@@ -28,6 +28,9 @@ pub struct SecretKey {
     /// placeholder in the example command.
     pub holds: String,
     pub format: ValueFormat,
+    /// The user a `WebConfig` value lets in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// The form a program expects a value in.
@@ -44,6 +47,8 @@ pub enum ValueFormat {
     PemFile,
     /// A bare bcrypt hash (the `basic_auth_users` of a Prometheus-style `web.yml`).
     Bcrypt,
+    /// A whole Prometheus-style `web.yml` letting one user in with a bcrypt hash.
+    WebConfig,
 }
 
 impl SecretKey {
@@ -53,6 +58,17 @@ impl SecretKey {
             key: key.into(),
             holds: holds.into(),
             format: ValueFormat::Plain,
+            user: None,
+        }
+    }
+
+    /// A Prometheus-style `web.yml` (exporter-toolkit web config) that lets `user` in.
+    pub fn web_config(key: impl Into<String>, user: impl Into<String>) -> SecretKey {
+        SecretKey {
+            key: key.into(),
+            holds: "web config with the bcrypt hash of the password".into(),
+            format: ValueFormat::WebConfig,
+            user: Some(user.into()),
         }
     }
 
@@ -74,6 +90,12 @@ impl SecretKey {
             }
             ValueFormat::HtpasswdApr1 => {
                 format!("--from-literal={key}=\"$(htpasswd -nm '<user>')\"")
+            }
+            ValueFormat::WebConfig => {
+                let user = self.user.as_deref().unwrap_or("<user>");
+                format!(
+                    "--from-literal={key}=\"basic_auth_users: {{{user}: '$(htpasswd -nBC 10 '' | cut -d: -f2)'}}\""
+                )
             }
             ValueFormat::PemFile => format!("--{}='<{}>'", tls_flag(key), self.holds),
             ValueFormat::Bcrypt => {
@@ -139,6 +161,15 @@ mod tests {
         assert_eq!(
             bcrypt.from_literal(),
             r#"--from-literal=hash="$(htpasswd -nBC 10 '' | cut -d: -f2)""#
+        );
+    }
+
+    #[test]
+    fn a_web_config_is_one_line_of_yaml_with_the_users_bcrypt_hash() {
+        let key = SecretKey::web_config("web.yml", "monstack");
+        assert_eq!(
+            key.from_literal(),
+            r#"--from-literal=web.yml="basic_auth_users: {monstack: '$(htpasswd -nBC 10 '' | cut -d: -f2)'}""#
         );
     }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::SECRETS_DIR;
 use crate::model::{
-    Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize,
+    Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize, WebAuth,
 };
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
@@ -50,6 +50,9 @@ pub struct Alertmanager {
     pub host: Option<HostName>,
     /// Expose the UI at `host` when `[access]` routes UIs from outside.
     pub expose: bool,
+    /// Alertmanager's own basic auth (`--web.config.file`); Prometheus logs in to send alerts
+    /// and scrape. The config reloader cannot log in, so a config change restarts the pods.
+    pub web_auth: Option<WebAuth>,
 }
 
 impl Default for Alertmanager {
@@ -74,6 +77,7 @@ impl Default for Alertmanager {
             routes: Routes::default(),
             host: None,
             expose: true,
+            web_auth: None,
         }
     }
 }

@@ -317,6 +317,7 @@ impl Component for Jaeger {
                 kind: DatasourceKind::Jaeger,
                 service: query_address(stack),
                 min_interval: None,
+                basic_auth: None,
             }],
             offers: receivers(stack),
             flows: self.flows(stack),
