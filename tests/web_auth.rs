@@ -384,3 +384,48 @@ fn the_printed_command_makes_a_web_config_promtool_accepts() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// Swaps every `kubernetes_sd_configs` (Debian's promtool has no Kubernetes discovery) for a
+/// static target, as tests/promtool_config.rs does.
+fn without_kubernetes_sd(value: &mut Value) {
+    match value {
+        Value::Mapping(map) => {
+            if map.remove("kubernetes_sd_configs").is_some() {
+                let targets: Value = serde_yaml_ng::from_str("[{targets: ['127.0.0.1:1']}]")
+                    .expect("static targets");
+                map.insert("static_configs".into(), targets);
+            }
+            map.iter_mut().for_each(|(_, v)| without_kubernetes_sd(v));
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(without_kubernetes_sd),
+        _ => {}
+    }
+}
+
+#[test]
+fn promtool_accepts_prometheus_yml_with_the_logins() {
+    let Some(promtool) = common::require_tool("promtool") else {
+        return;
+    };
+    let c = production(&WITH_AUTH);
+    let mut config = yaml(&common::config_map(&c, "prometheus-config")["prometheus.yml"]);
+    without_kubernetes_sd(&mut config);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &path,
+        serde_yaml_ng::to_string(&config).expect("serializes"),
+    )
+    .expect("write");
+    let out = std::process::Command::new(promtool)
+        .args(["check", "config", "--syntax-only"])
+        .arg(&path)
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
