@@ -93,6 +93,11 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
             .into_iter()
             .map(|p| doc.locate(p)),
     );
+    diagnostics.extend(
+        derive::access::problems(&collected)
+            .into_iter()
+            .map(|p| doc.locate(p)),
+    );
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(Err(Failure { diagnostics }));
     }

@@ -355,13 +355,21 @@ fn set_overrides_are_applied_last_and_validated_like_file_values() {
 
 #[test]
 fn set_takes_text_with_spaces_as_a_string_and_an_empty_value_as_unset() {
-    let unset = monstack(&["render", "--set", "prometheus.host="]);
+    // Not exposed either: an exposed UI without a host is refused (`exposed-without-host`).
+    let hidden = ["--set", "prometheus.expose=false"];
+    let unset = monstack(&["render", "--set", "prometheus.host=", hidden[0], hidden[1]]);
     assert!(unset.status.success(), "{}", stderr(&unset));
     assert!(
         !stdout(&unset).contains("prometheus.todo-chatbot.example.com"),
         "the empty value unsets the host"
     );
-    let quoted = monstack(&["render", "--set", "prometheus.host=\"\""]);
+    let quoted = monstack(&[
+        "render",
+        "--set",
+        "prometheus.host=\"\"",
+        hidden[0],
+        hidden[1],
+    ]);
     let body = |o: &std::process::Output| stdout(o).split_once('\n').unwrap().1.to_string();
     assert_eq!(body(&unset), body(&quoted), "`key=` means `key=\"\"`");
 

@@ -48,6 +48,41 @@ fn kubernetes_validate_accepts_every_shipped_profile() {
     );
 }
 
+/// The ingress-nginx variant of `[access]` renders Ingresses (no shipped profile does): they
+/// pass the same check.
+#[test]
+fn kubernetes_validate_accepts_the_ingress_nginx_variant() {
+    let Some(tool) = common::require_tool("kubernetes-validate") else {
+        return;
+    };
+    let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
+    let compilation =
+        monstack::pipeline::compile_path(Some(&profile), &["access.mode=ingress-nginx".into()])
+            .expect("no internal error")
+            .expect("the variant compiles");
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    let files: Vec<PathBuf> = monstack::emit::files(&compilation)
+        .expect("rendering YAML")
+        .iter()
+        .filter(|f| f.name == "access.yaml")
+        .map(|f| {
+            let path = dir.path().join(&f.name);
+            std::fs::write(&path, &f.content).expect("writing a rendered file");
+            path
+        })
+        .collect();
+    assert!(
+        compilation
+            .manifest
+            .objects()
+            .any(|o| o.kind() == "Ingress")
+            && files.len() == 1,
+        "the variant renders its Ingresses into access.yaml"
+    );
+    let output = kubernetes_validate(&tool, &files);
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
 /// Proves the check above has teeth: `--strict` must reject a misspelled field, which the
 /// schema alone would let through.
 #[test]
@@ -92,18 +127,21 @@ fn crd_validate(targets: &Path) -> Option<Output> {
 fn custom_resources_match_their_crds() {
     let dir = tempfile::tempdir().expect("creating a temp dir");
     let mut expected = 0;
+    let mut kinds = std::collections::BTreeSet::new();
     for profile in common::shipped_profiles() {
         write_rendered(&profile, dir.path());
-        expected += common::compile(&profile)
-            .manifest
-            .objects()
-            .filter(|o| o.kind() == "Configuration")
-            .count();
+        for o in common::compile(&profile).manifest.objects() {
+            if matches!(o, monstack::k8s::Object::Custom(_)) {
+                expected += 1;
+                kinds.insert(o.kind().to_string());
+            }
+        }
     }
-    assert!(
-        expected > 0,
-        "no shipped profile renders a Dapr Configuration"
-    );
+    // Dapr's tracing Configuration, and production's access: the Gateway, its HTTPRoutes and
+    // Envoy Gateway's basic-auth SecurityPolicy.
+    for kind in ["Configuration", "Gateway", "HTTPRoute", "SecurityPolicy"] {
+        assert!(kinds.contains(kind), "no shipped profile renders a {kind}");
+    }
     let Some(output) = crd_validate(dir.path()) else {
         return;
     };
@@ -111,7 +149,7 @@ fn custom_resources_match_their_crds() {
     assert!(output.status.success(), "{}", describe(&output));
     assert!(
         stdout.contains(&format!("PASS={expected} FAIL=0")),
-        "every Configuration is checked: {stdout}"
+        "every custom resource is checked against its CRD: {stdout}"
     );
 }
 

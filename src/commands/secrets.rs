@@ -118,7 +118,7 @@ fn text(secrets: &[Secret]) -> String {
     if secrets
         .iter()
         .flat_map(|s| &s.keys)
-        .any(|k| k.format != ValueFormat::Plain)
+        .any(|k| !matches!(k.format, ValueFormat::Plain | ValueFormat::PemFile))
     {
         out.push_str(
             "htpasswd (Debian/Ubuntu: apache2-utils) asks for the password and prints its hash.\n",
@@ -149,7 +149,10 @@ fn secret_text(s: &Secret) -> String {
         let label = if i == 0 { "keys" } else { "" };
         let format = match key.format {
             ValueFormat::Plain => "",
-            ValueFormat::Htpasswd => " (an htpasswd line)",
+            ValueFormat::HtpasswdSha => " ({SHA} hashes, for Envoy Gateway)",
+            ValueFormat::HtpasswdApr1 => " (apr1 hashes, for ingress-nginx)",
+            ValueFormat::PemFile => "",
+            ValueFormat::WebConfig => " (exporter-toolkit web.yml)",
             ValueFormat::Bcrypt => " (a bcrypt hash)",
         };
         out.push_str(&format!(

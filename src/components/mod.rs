@@ -7,6 +7,7 @@
 //!
 //! Adding a component: write its folder, add its `mod` line and one line to `ALL`.
 
+mod access;
 mod alertmanager;
 mod applications;
 mod dapr;
@@ -143,6 +144,7 @@ pub const ALL: &[Entry] = &[
     entry::<log_agent::LogAgent>(),
     entry::<elasticsearch::Elasticsearch>(),
     entry::<jaeger::Jaeger>(),
+    entry::<access::Access>(),
 ];
 
 /// What every enabled component contributes, in registry order.

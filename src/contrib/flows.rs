@@ -9,6 +9,12 @@ pub enum Peer {
     Component(String),
     /// Any pod in these namespaces (the monitored applications).
     Namespaces(Vec<String>),
+    /// Pods outside the stack with these labels in this namespace (an ingress or gateway
+    /// proxy, named by the profile).
+    Pods {
+        namespace: String,
+        labels: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// Where to.
@@ -25,6 +31,8 @@ pub enum Destination {
     Datasource(crate::model::endpoints::DatasourceKind),
     /// The port behind the alert receiver's Service.
     AlertReceiver,
+    /// The port behind every exposed UI's Service (`contrib::Exposure`).
+    Exposures,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,6 +8,7 @@
 //!
 //! This module is vocabulary: plain data, no Kubernetes objects and no I/O.
 
+pub mod access;
 pub mod dashboards;
 pub mod flows;
 pub mod rules;
@@ -16,6 +17,7 @@ pub mod secrets;
 
 use crate::model::endpoints::{AlertReceiver, Datasource, ServiceAddress};
 
+pub use access::{Exposure, Router, RouterKind, Tls};
 pub use dashboards::{Dashboard, PanelSet};
 pub use flows::{Destination, Flow, Peer};
 pub use rules::{Alert, Record, Rule, RuleGroup, Severity};
@@ -44,6 +46,10 @@ pub struct Contributions {
     /// Services offered to the others by what they do (a span store, a trace receiver), so a
     /// consumer finds the address without naming the component that serves it.
     pub offers: Vec<Offer>,
+    /// UIs this component offers to people outside the cluster (see `contrib::access`).
+    pub exposures: Vec<Exposure>,
+    /// How exposures are reached from outside; contributed by the access component only.
+    pub router: Option<Router>,
 }
 
 /// What an offered Service does.
@@ -207,6 +213,16 @@ impl Collected {
 
     pub fn provides(&self, capability: Capability) -> bool {
         self.all().any(|c| c.provides(capability))
+    }
+
+    /// Every exposed UI, in registry order.
+    pub fn exposures(&self) -> impl Iterator<Item = &Exposure> {
+        self.all().flat_map(|c| c.exposures.iter())
+    }
+
+    /// How exposures are reached, when the profile routes them at all.
+    pub fn router(&self) -> Option<&Router> {
+        self.all().find_map(|c| c.router.as_ref())
     }
 
     /// The first Service offered as `kind`, in registry order.

@@ -26,6 +26,10 @@ pub struct ScrapeJob {
     pub kubelet_auth: Option<KubeletAuth>,
     pub relabel_configs: Vec<Relabel>,
     pub metric_relabel_configs: Vec<Relabel>,
+    /// Credentials the targets ask for (their own web auth), by reference to a Secret;
+    /// Prometheus mounts it and sends the password from the file.
+    #[serde(skip)]
+    pub basic_auth: Option<super::BasicAuth>,
     /// The metric families the targets export, as far as rules and dashboards use them
     /// (Prometheus adds `up` and the `scrape_*` series to every job itself).
     #[serde(skip)]
@@ -119,6 +123,7 @@ impl ScrapeJob {
             kubelet_auth: None,
             relabel_configs: Vec::new(),
             metric_relabel_configs: Vec::new(),
+            basic_auth: None,
             metrics: Vec::new(),
             service: None,
             target: None,
@@ -157,6 +162,11 @@ impl ScrapeJob {
     /// Whether this job's targets export `metric`.
     pub fn exports(&self, metric: &str) -> bool {
         EVERY_JOB.contains(&metric) || self.metrics.contains(&metric)
+    }
+
+    /// The same job, sending these credentials (targets behind their own web auth).
+    pub fn with_basic_auth(self, basic_auth: Option<super::BasicAuth>) -> ScrapeJob {
+        ScrapeJob { basic_auth, ..self }
     }
 
     pub fn with_metrics(mut self, metrics: &[&'static str]) -> ScrapeJob {

@@ -28,6 +28,9 @@ pub struct SecretKey {
     /// placeholder in the example command.
     pub holds: String,
     pub format: ValueFormat,
+    /// The user a `WebConfig` value lets in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// The form a program expects a value in.
@@ -36,10 +39,16 @@ pub struct SecretKey {
 pub enum ValueFormat {
     /// The value itself (a password, a token, a URL).
     Plain,
-    /// An htpasswd line `user:bcrypt-hash` (ingress basic auth).
-    Htpasswd,
+    /// htpasswd lines `user:{SHA}hash` (Envoy Gateway's basic auth accepts only these).
+    HtpasswdSha,
+    /// htpasswd lines `user:$apr1$...` (ingress-nginx's auth-file; apr1 works on every libc).
+    HtpasswdApr1,
+    /// A PEM file (a certificate chain or its key), read from disk.
+    PemFile,
     /// A bare bcrypt hash (the `basic_auth_users` of a Prometheus-style `web.yml`).
     Bcrypt,
+    /// A whole Prometheus-style `web.yml` letting one user in with a bcrypt hash.
+    WebConfig,
 }
 
 impl SecretKey {
@@ -49,6 +58,17 @@ impl SecretKey {
             key: key.into(),
             holds: holds.into(),
             format: ValueFormat::Plain,
+            user: None,
+        }
+    }
+
+    /// A Prometheus-style `web.yml` (exporter-toolkit web config) that lets `user` in.
+    pub fn web_config(key: impl Into<String>, user: impl Into<String>) -> SecretKey {
+        SecretKey {
+            key: key.into(),
+            holds: "web config with the bcrypt hash of the password".into(),
+            format: ValueFormat::WebConfig,
+            user: Some(user.into()),
         }
     }
 
@@ -65,7 +85,19 @@ impl SecretKey {
         let key = &self.key;
         match self.format {
             ValueFormat::Plain => format!("--from-literal={key}='<{}>'", self.holds),
-            ValueFormat::Htpasswd => format!("--from-literal={key}=\"$(htpasswd -nB '<user>')\""),
+            ValueFormat::HtpasswdSha => {
+                format!("--from-literal={key}=\"$(htpasswd -ns '<user>')\"")
+            }
+            ValueFormat::HtpasswdApr1 => {
+                format!("--from-literal={key}=\"$(htpasswd -nm '<user>')\"")
+            }
+            ValueFormat::WebConfig => {
+                let user = self.user.as_deref().unwrap_or("<user>");
+                format!(
+                    "--from-literal={key}=\"basic_auth_users: {{{user}: '$(htpasswd -nBC 10 '' | cut -d: -f2)'}}\""
+                )
+            }
+            ValueFormat::PemFile => format!("--{}='<{}>'", tls_flag(key), self.holds),
             ValueFormat::Bcrypt => {
                 format!("--from-literal={key}=\"$(htpasswd -nBC 10 '' | cut -d: -f2)\"")
             }
@@ -73,10 +105,21 @@ impl SecretKey {
     }
 }
 
+/// `kubectl create secret tls`'s flag for a key of a `kubernetes.io/tls` Secret.
+fn tls_flag(key: &str) -> &'static str {
+    if key == "tls.key" { "key" } else { "cert" }
+}
+
 /// A command that creates the Secret `namespace/name` with these keys, with placeholders
-/// for the values. One line, so it can be copied whole.
+/// for the values. One line, so it can be copied whole. PEM files make a
+/// `kubernetes.io/tls` Secret (`create secret tls`), which gateways and ingresses require.
 pub fn create_command(namespace: &str, name: &str, keys: &[SecretKey]) -> String {
-    let mut command = format!("kubectl -n {namespace} create secret generic {name}");
+    let kind = if keys.iter().any(|k| k.format == ValueFormat::PemFile) {
+        "tls"
+    } else {
+        "generic"
+    };
+    let mut command = format!("kubectl -n {namespace} create secret {kind} {name}");
     for key in keys {
         command.push(' ');
         command.push_str(&key.from_literal());
@@ -103,15 +146,43 @@ mod tests {
 
     #[test]
     fn hashed_keys_are_produced_by_htpasswd_which_prompts_for_the_password() {
-        let htpasswd = SecretKey::plain("auth", "htpasswd line").hashed(ValueFormat::Htpasswd);
+        let envoy =
+            SecretKey::plain(".htpasswd", "htpasswd lines").hashed(ValueFormat::HtpasswdSha);
         assert_eq!(
-            htpasswd.from_literal(),
-            r#"--from-literal=auth="$(htpasswd -nB '<user>')""#
+            envoy.from_literal(),
+            r#"--from-literal=.htpasswd="$(htpasswd -ns '<user>')""#
+        );
+        let nginx = SecretKey::plain("auth", "htpasswd lines").hashed(ValueFormat::HtpasswdApr1);
+        assert_eq!(
+            nginx.from_literal(),
+            r#"--from-literal=auth="$(htpasswd -nm '<user>')""#
         );
         let bcrypt = SecretKey::plain("hash", "password hash").hashed(ValueFormat::Bcrypt);
         assert_eq!(
             bcrypt.from_literal(),
             r#"--from-literal=hash="$(htpasswd -nBC 10 '' | cut -d: -f2)""#
+        );
+    }
+
+    #[test]
+    fn a_web_config_is_one_line_of_yaml_with_the_users_bcrypt_hash() {
+        let key = SecretKey::web_config("web.yml", "monstack");
+        assert_eq!(
+            key.from_literal(),
+            r#"--from-literal=web.yml="basic_auth_users: {monstack: '$(htpasswd -nBC 10 '' | cut -d: -f2)'}""#
+        );
+    }
+
+    #[test]
+    fn pem_files_make_a_tls_secret() {
+        let keys = [
+            SecretKey::plain("tls.crt", "certificate chain PEM file").hashed(ValueFormat::PemFile),
+            SecretKey::plain("tls.key", "private key PEM file").hashed(ValueFormat::PemFile),
+        ];
+        assert_eq!(
+            create_command("monitoring", "monitoring-tls", &keys),
+            "kubectl -n monitoring create secret tls monitoring-tls \
+             --cert='<certificate chain PEM file>' --key='<private key PEM file>'"
         );
     }
 }

@@ -2,8 +2,9 @@
 //! from the built objects and the contributions — never typed again. Each step is one file and
 //! returns the part (output file) it adds, or nothing when the profile turns it off.
 //!
-//! Steps: NetworkPolicies from the declared flows.
+//! Steps: NetworkPolicies from the declared flows; routes from outside to the exposed UIs.
 
+pub mod access;
 pub mod network_policies;
 
 use crate::contrib::Collected;
@@ -16,6 +17,7 @@ pub fn parts(manifest: &Manifest, collected: &Collected, stack: &Stack) -> Vec<P
     if stack.network_policies {
         parts.push(network_policies::part(manifest, collected, stack));
     }
+    parts.extend(access::part(collected, stack));
     parts.retain(|p| !p.objects.is_empty());
     parts
 }

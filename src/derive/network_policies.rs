@@ -114,6 +114,11 @@ enum Source {
         selector: BTreeMap<String, String>,
     },
     Namespaces(Vec<String>),
+    /// Labelled pods of a namespace outside the stack (an ingress or gateway proxy).
+    External {
+        namespace: String,
+        labels: BTreeMap<String, String>,
+    },
 }
 
 /// One resolved allow: who, to which app's pods, which port.
@@ -153,6 +158,10 @@ fn resolve(collected: &Collected, pods: &Pods<'_>, manifest: &Manifest) -> Vec<A
                     None => continue,
                 },
                 Peer::Namespaces(ns) => Source::Namespaces(ns.clone()),
+                Peer::Pods { namespace, labels } => Source::External {
+                    namespace: namespace.clone(),
+                    labels: labels.clone(),
+                },
             };
             let allow = Allow {
                 to_app: app,
@@ -206,6 +215,10 @@ fn destinations(
             .alert_receiver()
             .and_then(|r| behind_service(&r.service, pods, manifest))
             .into_iter()
+            .collect(),
+        Destination::Exposures => collected
+            .exposures()
+            .filter_map(|e| behind_service(&e.service, pods, manifest))
             .collect(),
     }
 }
@@ -337,6 +350,10 @@ fn source_name(source: &Source) -> String {
     match source {
         Source::Pods { app, .. } => app.clone(),
         Source::Namespaces(ns) => format!("pods in {}", ns.join(", ")),
+        Source::External { namespace, labels } => {
+            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("pods {} in {namespace}", labels.join(","))
+        }
     }
 }
 
@@ -369,6 +386,14 @@ fn peer(from: &Source, to_namespace: &str) -> NetworkPolicyPeer {
         },
         Source::Namespaces(namespaces) => NetworkPolicyPeer {
             namespace_selector: Some(namespaces_selector(namespaces)),
+            ..NetworkPolicyPeer::default()
+        },
+        Source::External { namespace, labels } => NetworkPolicyPeer {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(labels.clone()),
+                ..LabelSelector::default()
+            }),
+            namespace_selector: Some(namespaces_selector(std::slice::from_ref(namespace))),
             ..NetworkPolicyPeer::default()
         },
     }

@@ -288,6 +288,25 @@ codes! {
     RetentionNotWholeDays = "retention-not-whole-days", Settings,
         Profile("[loki]\nretention = \"36h\"\n");
 
+    /// ingress-nginx is chosen to expose the UIs; it was retired in March 2026 and gets no security fixes (a warning).
+    IngressNginxEndOfLife = "ingress-nginx-end-of-life", Settings,
+        Profile("[access]\nmode = \"ingress-nginx\"\n\n[access.tls]\ncluster_issuer = \"letsencrypt\"\n\n[prometheus]\nhost = \"prometheus.example.com\"\n\n[alertmanager]\nhost = \"alertmanager.example.com\"\n\n[grafana]\nhost = \"grafana.example.com\"\n\n[jaeger]\nhost = \"jaeger.example.com\"\n");
+    /// TLS is on for the exposed UIs but names no certificate source (cert-manager issuer or existing Secret).
+    TlsSourceMissing = "tls-source-missing", Settings,
+        Profile("[access]\nmode = \"gateway\"\n");
+    /// TLS names more than one certificate source.
+    TlsSourceAmbiguous = "tls-source-ambiguous", Settings,
+        Profile("[access]\nmode = \"gateway\"\n\n[access.tls]\ncluster_issuer = \"letsencrypt\"\nsecret = \"monitoring-tls\"\n");
+    /// The exposed UIs are served over plain HTTP, so logins cross the network readable (a warning).
+    AccessWithoutTls = "access-without-tls", Settings,
+        Profile("[access]\nmode = \"gateway\"\n\n[access.tls]\nenabled = false\n\n[prometheus]\nhost = \"prometheus.example.com\"\n\n[alertmanager]\nhost = \"alertmanager.example.com\"\n\n[grafana]\nhost = \"grafana.example.com\"\n\n[jaeger]\nhost = \"jaeger.example.com\"\n");
+    /// TLS settings are given for an existing Gateway, whose own listeners terminate TLS (a warning).
+    TlsOnExistingGateway = "tls-on-existing-gateway", Settings,
+        Profile("[access]\nmode = \"gateway\"\n\n[access.gateway]\ncreate = false\n\n[access.tls]\ncluster_issuer = \"letsencrypt\"\n\n[prometheus]\nhost = \"prometheus.example.com\"\n\n[alertmanager]\nhost = \"alertmanager.example.com\"\n\n[grafana]\nhost = \"grafana.example.com\"\n\n[jaeger]\nhost = \"jaeger.example.com\"\n");
+    /// A UI is exposed (its `expose` is on and `[access]` routes UIs) but has no host to be reached at.
+    ExposedWithoutHost = "exposed-without-host", Settings,
+        Profile("[access]\nmode = \"gateway\"\n\n[access.tls]\ncluster_issuer = \"letsencrypt\"\n");
+
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,
         Message("Service/monitoring/prometheus is rendered twice");

@@ -99,6 +99,21 @@ pub fn http_probe(path: &str, port_name: &str) -> Probe {
     }
 }
 
+/// A probe that only checks the port accepts connections, for programs whose HTTP endpoints
+/// all ask for a login (a password in the probe would be written into the pod spec).
+pub fn tcp_probe(port_name: &str) -> Probe {
+    Probe {
+        tcp_socket: Some(k8s_openapi::api::core::v1::TCPSocketAction {
+            port: IntOrString::String(port_name.to_string()),
+            ..Default::default()
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    }
+}
+
 /// Liveness tolerates a slow start (TSDB replay, WAL) far longer than readiness does.
 pub fn liveness_probe(path: &str, port_name: &str) -> Probe {
     Probe {

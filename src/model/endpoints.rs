@@ -42,6 +42,9 @@ pub struct AlertReceiver {
     /// `pod.headless-service.namespace.svc:port` for every replica.
     pub targets: Vec<String>,
     pub service: ServiceAddress,
+    /// Credentials the receiver asks for (its own web auth), by reference.
+    #[serde(skip)]
+    pub basic_auth: Option<crate::contrib::BasicAuth>,
 }
 
 /// What a Grafana datasource queries; decides its `type` and which cross-links it gets.
@@ -70,4 +73,7 @@ pub struct Datasource {
     /// Smallest useful query step: the scrape interval of a metrics store (Grafana's
     /// `timeInterval`, which `$__rate_interval` is derived from).
     pub min_interval: Option<String>,
+    /// Credentials the Service asks for (the program's own web auth), by reference.
+    #[serde(skip)]
+    pub basic_auth: Option<crate::contrib::BasicAuth>,
 }

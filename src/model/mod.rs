@@ -128,6 +128,48 @@ pub struct SecretKeyRef {
     pub key: SecretKeyName,
 }
 
+/// `[<program>.web_auth]`: a Prometheus-style program's own basic auth (exporter-toolkit
+/// `--web.config.file`), from a Secret you create with two keys: `web.yml` (the web config,
+/// `basic_auth_users` with bcrypt hashes) and `password` (the plain password of `user`, which
+/// the stack's own clients send). monstack never sees either value.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebAuth {
+    /// `false` turns it off (e.g. in a profile that extends one that has it).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The Secret, in the stack's namespace.
+    pub secret: SecretName,
+    /// The user the stack's own clients (self-scrape, Grafana's datasource) log in as.
+    #[serde(default = "web_auth_user")]
+    pub user: DnsLabel,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn web_auth_user() -> DnsLabel {
+    DnsLabel::parse("monstack").expect("invariant: valid default")
+}
+
+impl WebAuth {
+    /// The key holding the web config file.
+    pub const WEB_CONFIG_KEY: &'static str = "web.yml";
+    /// The key holding the clients' plain password.
+    pub const PASSWORD_KEY: &'static str = "password";
+
+    /// The credentials the stack's own clients send, when the auth is on.
+    pub fn client(this: Option<&WebAuth>) -> Option<crate::contrib::BasicAuth> {
+        this.filter(|w| w.enabled)
+            .map(|w| crate::contrib::BasicAuth {
+                username: w.user.to_string(),
+                secret: w.secret.as_str().to_string(),
+                key: WebAuth::PASSWORD_KEY.into(),
+            })
+    }
+}
+
 /// CPU and memory for one container.
 #[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

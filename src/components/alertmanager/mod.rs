@@ -16,13 +16,13 @@ use std::collections::BTreeMap;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
+    BasicAuth, Contributions, Destination, Exposure, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
     storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::model::endpoints::{AlertReceiver, ServiceAddress};
-use crate::model::{Problem, Stack, check_replicas};
+use crate::model::{Problem, Stack, WebAuth, check_replicas};
 
 pub use settings::Alertmanager;
 
@@ -39,6 +39,8 @@ const CONFIG_DIR: &str = "/etc/alertmanager/config";
 const CONFIG_FILE: &str = "alertmanager.yml";
 const DATA_DIR: &str = "/alertmanager";
 const SECRETS_DIR: &str = "/etc/alertmanager/secrets";
+/// Where the web-auth Secret is mounted.
+const WEB_DIR: &str = "/etc/alertmanager/web";
 
 impl Component for Alertmanager {
     const NAME: &'static str = "alertmanager";
@@ -90,14 +92,17 @@ impl Component for Alertmanager {
             alert_receiver: Some(AlertReceiver {
                 targets: self.pod_hosts(stack.namespace.as_str(), HTTP_PORT),
                 service: address(HEADLESS),
+                basic_auth: self.client(),
             }),
             scrape_jobs: vec![
-                ScrapeJob::stack_pods(stack, APP, address(SERVICE), "/metrics").with_metrics(&[
-                    "alertmanager_notifications_total",
-                    "alertmanager_notifications_failed_total",
-                    "alertmanager_cluster_members",
-                    "alertmanager_config_last_reload_successful",
-                ]),
+                ScrapeJob::stack_pods(stack, APP, address(SERVICE), "/metrics")
+                    .with_metrics(&[
+                        "alertmanager_notifications_total",
+                        "alertmanager_notifications_failed_total",
+                        "alertmanager_cluster_members",
+                        "alertmanager_config_last_reload_successful",
+                    ])
+                    .with_basic_auth(self.client()),
             ],
             secrets: self
                 .mounted_secrets()
@@ -113,9 +118,23 @@ impl Component for Alertmanager {
                     profile_key: format!("alertmanager.receivers.{}.secret", integration.name()),
                     optional: false,
                 })
+                .chain(self.web_auth_secret(stack))
                 .collect(),
             flows,
             prerequisites: storage_class_prerequisite(stack),
+            exposures: self
+                .expose
+                .then(|| {
+                    let exposure =
+                        Exposure::of(APP, "Alertmanager", address(SERVICE), self.host.as_ref());
+                    // Behind its own login, the proxy's would fight over the one header.
+                    match self.client() {
+                        Some(_) => exposure.with_own_login(),
+                        None => exposure,
+                    }
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }
@@ -130,18 +149,43 @@ impl Component for Alertmanager {
             builders::config_map(
                 &app,
                 CONFIG_MAP,
-                BTreeMap::from([(CONFIG_FILE.to_string(), config)]),
+                BTreeMap::from([(CONFIG_FILE.to_string(), config.clone())]),
             )
             .into(),
             self.headless_service(&app),
             // The load-balanced Service for the UI, the API and scraping.
             builders::service(&app, SERVICE, vec![service_port("http", HTTP_PORT, "TCP")]).into(),
-            self.stateful_set(cx, &app),
+            self.stateful_set(cx, &app, &crate::k8s::pod::checksum(&config)),
         ];
         if self.clustered() {
             objects.push(builders::disruption_budget(&app, "alertmanager").into());
         }
         Ok(objects)
+    }
+}
+
+impl Alertmanager {
+    /// The credentials the stack's own clients (Prometheus) send, when Alertmanager asks.
+    fn client(&self) -> Option<BasicAuth> {
+        WebAuth::client(self.web_auth.as_ref())
+    }
+
+    /// The web-auth Secret: the web config Alertmanager reads and the password Prometheus sends.
+    fn web_auth_secret(&self, stack: &Stack) -> Option<SecretRef> {
+        let auth = self.web_auth.as_ref().filter(|w| w.enabled)?;
+        Some(SecretRef {
+            name: auth.secret.as_str().to_string(),
+            namespace: stack.namespace.to_string(),
+            keys: vec![
+                SecretKey::web_config(WebAuth::WEB_CONFIG_KEY, auth.user.as_str()),
+                SecretKey::plain(
+                    WebAuth::PASSWORD_KEY,
+                    format!("password of {}, the same as hashed in web.yml", auth.user),
+                ),
+            ],
+            profile_key: "alertmanager.web_auth.secret".into(),
+            optional: false,
+        })
     }
 }
 

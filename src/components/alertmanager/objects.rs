@@ -9,13 +9,14 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Volume, Vo
 use super::settings::Integration;
 use super::{
     Alertmanager, CLUSTER_PORT, CONFIG_DIR, CONFIG_FILE, CONFIG_MAP, DATA_DIR, HEADLESS, HTTP_PORT,
-    RELOADER_PORT,
+    RELOADER_PORT, WEB_DIR,
 };
 use crate::components::Context;
 use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::model::WebAuth;
 use crate::model::{DnsLabel, Duration, SecretName};
 
 /// `--data.retention` is a Go duration, which has no `d`, `w` or `y`: write the largest unit
@@ -48,6 +49,16 @@ impl Alertmanager {
             format!("--data.retention={}", go_duration(&self.retention)),
             format!("--web.listen-address=:{HTTP_PORT}"),
         ];
+        if let Some(host) = &self.host {
+            // Links in notifications (and the UI's own) point here, not at a pod's name.
+            args.push(format!("--web.external-url=https://{host}/"));
+        }
+        if self.client().is_some() {
+            args.push(format!(
+                "--web.config.file={WEB_DIR}/{}",
+                WebAuth::WEB_CONFIG_KEY
+            ));
+        }
         if !self.clustered() {
             // Clustering is on by default; a lone replica has no one to gossip with.
             args.push("--cluster.listen-address=".into());
@@ -81,7 +92,7 @@ impl Alertmanager {
         service.into()
     }
 
-    pub(super) fn stateful_set(&self, cx: &Context<'_>, app: &App<'_>) -> Object {
+    pub(super) fn stateful_set(&self, cx: &Context<'_>, app: &App<'_>, checksum: &str) -> Object {
         let claim_class = cx.stack.storage_class.as_ref().map(DnsLabel::as_str);
         StatefulSet {
             metadata: app.meta("alertmanager"),
@@ -90,7 +101,7 @@ impl Alertmanager {
                 service_name: Some(HEADLESS.into()),
                 pod_management_policy: Some("Parallel".into()),
                 selector: app.selector(),
-                template: self.pod_template(cx.stack.namespace.as_str(), app),
+                template: self.pod_template(cx.stack.namespace.as_str(), app, checksum),
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "storage",
                     self.storage.as_str(),
@@ -103,13 +114,23 @@ impl Alertmanager {
         .into()
     }
 
-    fn pod_template(&self, namespace: &str, app: &App<'_>) -> PodTemplateSpec {
+    fn pod_template(&self, namespace: &str, app: &App<'_>, checksum: &str) -> PodTemplateSpec {
         let mut volumes = vec![pod::config_map_volume("config", CONFIG_MAP)];
         volumes.extend(self.secret_volumes());
-        let annotations = BTreeMap::from([(
+        let mut annotations = BTreeMap::from([(
             "kubectl.kubernetes.io/default-container".to_string(),
             "alertmanager".to_string(),
         )]);
+        let mut containers = vec![self.alertmanager_container(namespace)];
+        match self.web_auth.as_ref().filter(|w| w.enabled) {
+            // The reloader would need the password in its --reload-url: instead, a changed
+            // config changes the pod template, and the pods roll one at a time.
+            Some(auth) => {
+                annotations.insert("checksum/config".into(), checksum.to_string());
+                volumes.push(pod::secret_volume("web", auth.secret.as_str(), false));
+            }
+            None => containers.push(self.reloader_container()),
+        }
         app.pod_template(
             annotations,
             PodSpec {
@@ -118,10 +139,7 @@ impl Alertmanager {
                 automount_service_account_token: Some(false),
                 security_context: Some(pod::pod_security(65534)),
                 affinity: self.clustered().then(|| builders::spread_over_nodes(app)),
-                containers: vec![
-                    self.alertmanager_container(namespace),
-                    self.reloader_container(),
-                ],
+                containers,
                 volumes: Some(volumes),
                 ..PodSpec::default()
             },
@@ -136,6 +154,9 @@ impl Alertmanager {
             pod::mount("storage", DATA_DIR, false),
         ];
         mounts.extend(self.secret_mounts());
+        if self.client().is_some() {
+            mounts.push(pod::mount("web", WEB_DIR, true));
+        }
         if self.clustered() {
             ports.push(pod::tcp_port("cluster-tcp", CLUSTER_PORT));
             ports.push(pod::udp_port("cluster-udp", CLUSTER_PORT));
@@ -146,14 +167,27 @@ impl Alertmanager {
                 .clustered()
                 .then(|| vec![pod::field_env("POD_IP", "status.podIP")]),
             ports: Some(ports),
-            readiness_probe: Some(pod::http_probe("/-/ready", "http")),
-            liveness_probe: Some(pod::liveness_probe("/-/healthy", "http")),
+            readiness_probe: Some(self.probe(pod::http_probe("/-/ready", "http"))),
+            liveness_probe: Some(self.probe(pod::liveness_probe("/-/healthy", "http"))),
             volume_mounts: Some(mounts),
             ..pod::container(
                 "alertmanager",
                 self.image.as_str(),
                 pod_resources(&self.resources),
             )
+        }
+    }
+
+    /// exporter-toolkit asks for the login on every path, and a kubelet probe could only send
+    /// it written into the pod spec: with web auth on, the probe checks the port only.
+    fn probe(&self, http: k8s_openapi::api::core::v1::Probe) -> k8s_openapi::api::core::v1::Probe {
+        if self.client().is_none() {
+            return http;
+        }
+        k8s_openapi::api::core::v1::Probe {
+            http_get: None,
+            tcp_socket: pod::tcp_probe("http").tcp_socket,
+            ..http
         }
     }
 

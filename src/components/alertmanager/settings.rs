@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::SECRETS_DIR;
-use crate::model::{Duration, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize};
+use crate::model::{
+    Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize, WebAuth,
+};
 
 /// `[alertmanager]`: the alert router, its grouping timers, receivers and routes.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -42,6 +44,15 @@ pub struct Alertmanager {
     pub receivers: Receivers,
     /// Which receivers get which severity.
     pub routes: Routes,
+    /// Public host name (e.g. `alertmanager.example.com`): `--web.external-url`, so the links
+    /// in notifications open it instead of a pod's name. "" unsets it.
+    #[serde(deserialize_with = "crate::model::empty_as_none")]
+    pub host: Option<HostName>,
+    /// Expose the UI at `host` when `[access]` routes UIs from outside.
+    pub expose: bool,
+    /// Alertmanager's own basic auth (`--web.config.file`); Prometheus logs in to send alerts
+    /// and scrape. The config reloader cannot log in, so a config change restarts the pods.
+    pub web_auth: Option<WebAuth>,
 }
 
 impl Default for Alertmanager {
@@ -64,6 +75,9 @@ impl Default for Alertmanager {
             critical_repeat_interval: None,
             receivers: Receivers::default(),
             routes: Routes::default(),
+            host: None,
+            expose: true,
+            web_auth: None,
         }
     }
 }

@@ -30,6 +30,19 @@ pub struct View<'a> {
     pub traces_uid: Option<&'a str>,
     /// The log datasource spans link to (Jaeger).
     pub logs_uid: Option<&'a str>,
+    /// The user Grafana logs in as, when the Service asks for a login.
+    pub basic_auth_user: Option<&'a str>,
+    /// The environment variable holding that user's password (read from its Secret).
+    pub password_env: Option<String>,
+}
+
+/// The environment variable through which Grafana reads a datasource's password: provisioning
+/// expands `$NAME`, so the password stays in its Secret.
+pub fn password_env(d: &Datasource) -> String {
+    format!(
+        "DATASOURCE_{}_PASSWORD",
+        d.uid.to_uppercase().replace('-', "_")
+    )
 }
 
 fn first_of(endpoints: &Collected, kind: DatasourceKind) -> Option<&Datasource> {
@@ -57,6 +70,8 @@ pub fn file(endpoints: &Collected) -> File<'_> {
                 DatasourceKind::Jaeger => logs,
                 _ => None,
             },
+            basic_auth_user: d.basic_auth.as_ref().map(|b| b.username.as_str()),
+            password_env: d.basic_auth.as_ref().map(|_| password_env(d)),
         })
         .collect();
     File { datasources }
@@ -85,6 +100,7 @@ mod tests {
                 port,
             },
             min_interval: (kind == DatasourceKind::Prometheus).then(|| "15s".to_string()),
+            basic_auth: None,
         }
     }
 

@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Capability, Contributions, Destination, Flow, Need, Peer, ScrapeJob, SecretKey, SecretRef,
-    storage_class_prerequisite,
+    Capability, Contributions, Destination, Exposure, Flow, Need, Peer, ScrapeJob, SecretKey,
+    SecretRef, storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::model::endpoints::{DatasourceKind, ServiceAddress};
@@ -55,6 +55,9 @@ pub struct Grafana {
     /// `https://<host>/`, which links and OAuth redirects use. "" unsets it.
     #[serde(deserialize_with = "crate::model::empty_as_none")]
     pub host: Option<HostName>,
+    /// Expose Grafana at `host` when `[access]` routes UIs from outside (behind its own
+    /// login, not the proxy's basic auth).
+    pub expose: bool,
     /// The existing Secret with the admin login; monstack never writes it.
     pub admin: AdminSecret,
     /// Key that encrypts credentials Grafana stores in its database (datasources added in the
@@ -106,6 +109,7 @@ impl Default for Grafana {
             resources: Resources::new(("100m", "256Mi"), ("500m", "512Mi")),
             storage: VolumeSize::parse("10Gi").expect("invariant: valid default"),
             host: None,
+            expose: true,
             admin: AdminSecret::default(),
             secret_key: None,
             anonymous_access: false,
@@ -191,6 +195,19 @@ impl Component for Grafana {
                 why: "its dashboards query a metrics datasource".into(),
             }],
             prerequisites: storage_class_prerequisite(stack),
+            exposures: self
+                .expose
+                .then(|| {
+                    Exposure::of(
+                        NAME,
+                        "Grafana",
+                        self.service_address(stack),
+                        self.host.as_ref(),
+                    )
+                    .with_own_login()
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }

@@ -172,6 +172,21 @@ fn from_secret(name: &str, secret: &SecretKeyRef) -> EnvVar {
     pod::secret_env(name, secret.secret.as_str(), &secret.key)
 }
 
+/// The passwords of the datasources that ask for a login, from their Secrets.
+fn datasource_passwords(collected: &crate::contrib::Collected) -> Vec<EnvVar> {
+    collected
+        .datasources()
+        .filter_map(|d| {
+            let auth = d.basic_auth.as_ref()?;
+            Some(pod::secret_env(
+                &super::datasources::password_env(d),
+                &auth.secret,
+                &auth.key,
+            ))
+        })
+        .collect()
+}
+
 fn env(g: &Grafana) -> Vec<EnvVar> {
     let admin = &g.admin;
     let mut env = vec![
@@ -255,7 +270,11 @@ fn stateful_set(
         ));
     }
     let container = Container {
-        env: Some(env(g)),
+        env: Some({
+            let mut env = env(g);
+            env.extend(datasource_passwords(cx.collected));
+            env
+        }),
         ports: Some(vec![pod::tcp_port(PORT_NAME, PORT)]),
         readiness_probe: Some(pod::http_probe("/api/health", PORT_NAME)),
         liveness_probe: Some(pod::liveness_probe("/api/health", PORT_NAME)),

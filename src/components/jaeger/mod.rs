@@ -33,13 +33,13 @@ use super::{Component, Context};
 use crate::components::elasticsearch;
 use crate::contrib::scrape::ScrapeJob;
 use crate::contrib::{
-    Capability, Contributions, Destination, Flow, Need, Offer, Peer, ServiceKind,
+    Capability, Contributions, Destination, Exposure, Flow, Need, Offer, Peer, ServiceKind,
 };
 use crate::diag::Code;
 use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, LatencyAlert, RatioAlert, duration};
 use crate::model::endpoints::{Datasource, DatasourceKind, ServiceAddress};
-use crate::model::{Duration, Image, Problem, Resources, Stack, check_replicas};
+use crate::model::{Duration, HostName, Image, Problem, Resources, Stack, check_replicas};
 
 const KEY: &str = "jaeger";
 pub const COLLECTOR: &str = "jaeger-collector";
@@ -104,6 +104,12 @@ pub struct Jaeger {
     pub query: Role,
     pub agent: Agent,
     pub alerts: Alerts,
+    /// Public host name of the UI (e.g. `jaeger.example.com`), served at its root (the query
+    /// service's `base_path` stays `/`). "" unsets it.
+    #[serde(deserialize_with = "crate::model::empty_as_none")]
+    pub host: Option<HostName>,
+    /// Expose the UI at `host` when `[access]` routes UIs from outside.
+    pub expose: bool,
 }
 
 /// A replicated role (collector, query).
@@ -194,6 +200,8 @@ impl Default for Jaeger {
             },
             agent: Agent::default(),
             alerts: Alerts::default(),
+            host: None,
+            expose: true,
         }
     }
 }
@@ -309,6 +317,7 @@ impl Component for Jaeger {
                 kind: DatasourceKind::Jaeger,
                 service: query_address(stack),
                 min_interval: None,
+                basic_auth: None,
             }],
             offers: receivers(stack),
             flows: self.flows(stack),
@@ -317,6 +326,11 @@ impl Component for Jaeger {
                 key: format!("{KEY}.enabled"),
                 why: "Jaeger stores spans in Elasticsearch".into(),
             }],
+            exposures: self
+                .expose
+                .then(|| Exposure::of(KEY, "Jaeger", query_address(stack), self.host.as_ref()))
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }

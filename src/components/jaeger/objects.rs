@@ -51,6 +51,10 @@ pub fn objects(j: &Jaeger, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
             cx.collected
                 .datasources()
                 .find(|d| d.kind == DatasourceKind::Prometheus)
+                // Jaeger's Prometheus client sends a bearer token at most (promcfg in
+                // v2.20 has no basic auth): behind Prometheus' own login the Monitor tab
+                // could not read anything, so it is left off.
+                .filter(|d| d.basic_auth.is_none())
                 .map(|d| d.service.http_url())
         })
         .flatten();

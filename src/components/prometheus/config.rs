@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::{Prometheus, RULES_DIR};
-use crate::contrib::{Collected, ScrapeJob};
+use super::{Prometheus, RULES_DIR, SECRETS_DIR};
+use crate::contrib::{BasicAuth, Collected, ScrapeJob};
 use crate::model::Stack;
 
 /// The template's view of prometheus.yml.
@@ -17,7 +17,33 @@ pub struct ConfigFile<'a> {
     pub evaluation_interval: String,
     pub rules_glob: String,
     pub alertmanagers: Vec<String>,
-    pub jobs: Vec<&'a ScrapeJob>,
+    /// The Alertmanagers' login, when they ask for one.
+    pub alertmanagers_auth: Option<Login>,
+    pub jobs: Vec<Job<'a>>,
+}
+
+/// A scrape job and the login its targets ask for.
+#[derive(Debug, Serialize)]
+pub struct Job<'a> {
+    #[serde(flatten)]
+    pub job: &'a ScrapeJob,
+    pub basic_auth: Option<Login>,
+}
+
+/// `basic_auth` with the password read from the mounted Secret, never written here.
+#[derive(Debug, Serialize)]
+pub struct Login {
+    pub username: String,
+    pub password_file: String,
+}
+
+impl Login {
+    fn of(auth: &BasicAuth) -> Login {
+        Login {
+            username: auth.username.clone(),
+            password_file: format!("{SECRETS_DIR}/{}/{}", auth.secret, auth.key),
+        }
+    }
 }
 
 pub fn config_file<'a>(p: &Prometheus, stack: &Stack, collected: &'a Collected) -> ConfigFile<'a> {
@@ -31,6 +57,16 @@ pub fn config_file<'a>(p: &Prometheus, stack: &Stack, collected: &'a Collected) 
             .alert_receiver()
             .map(|r| r.targets.clone())
             .unwrap_or_default(),
-        jobs: collected.scrape_jobs().collect(),
+        alertmanagers_auth: collected
+            .alert_receiver()
+            .and_then(|r| r.basic_auth.as_ref())
+            .map(Login::of),
+        jobs: collected
+            .scrape_jobs()
+            .map(|job| Job {
+                job,
+                basic_auth: job.basic_auth.as_ref().map(Login::of),
+            })
+            .collect(),
     }
 }

@@ -12,13 +12,14 @@ use crate::diag::Code;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{PodSpec, ServicePort};
+use k8s_openapi::api::core::v1::{PodSpec, Probe, ServicePort};
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, storage_class_prerequisite,
+    BasicAuth, Contributions, Destination, Exposure, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
+    storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
@@ -26,7 +27,8 @@ use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::model::endpoints::{Datasource, DatasourceKind, ServiceAddress};
 use crate::model::{
-    ByteSize, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize, check_replicas,
+    ByteSize, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize, WebAuth,
+    check_replicas,
 };
 
 const NAME: &str = "prometheus";
@@ -35,6 +37,8 @@ const PORT_NAME: &str = "http";
 const CONFIG_DIR: &str = "/etc/prometheus/config";
 pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
+/// Where the Secrets with credentials are mounted, one directory per Secret.
+pub(crate) const SECRETS_DIR: &str = "/etc/prometheus/secrets";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
 /// Prometheus' own series that rules and dashboards may read.
@@ -72,6 +76,11 @@ pub struct Prometheus {
     /// links point at it. "" unsets it.
     #[serde(deserialize_with = "crate::model::empty_as_none")]
     pub host: Option<HostName>,
+    /// Expose the UI at `host` when `[access]` routes UIs from outside.
+    pub expose: bool,
+    /// Prometheus' own basic auth (`--web.config.file`); unset leaves it to the proxy in
+    /// front (`[access]`) and the NetworkPolicies.
+    pub web_auth: Option<WebAuth>,
     /// Moved to the components of the sources they scrape (`[applications]`, `[kubelet]`,
     /// `[dapr]`, `[kafka]`); kept only to say where each key went.
     #[schemars(skip)]
@@ -118,6 +127,8 @@ impl Default for Prometheus {
             resources: Resources::new(("250m", "512Mi"), ("1000m", "2Gi")),
             query: Query::default(),
             host: None,
+            expose: true,
+            web_auth: None,
             scrape: None,
             alerts: None,
         }
@@ -196,6 +207,29 @@ impl Prometheus {
     fn service_address(&self, stack: &Stack) -> ServiceAddress {
         ServiceAddress::in_stack(stack, NAME, PORT_NAME, PORT)
     }
+
+    /// The credentials the stack's own clients send, when Prometheus asks for them.
+    fn client(&self) -> Option<BasicAuth> {
+        WebAuth::client(self.web_auth.as_ref())
+    }
+
+    /// The web-auth Secret: the web config Prometheus reads and the password clients send.
+    fn web_auth_secret(&self, stack: &Stack) -> Option<SecretRef> {
+        let auth = self.web_auth.as_ref().filter(|w| w.enabled)?;
+        Some(SecretRef {
+            name: auth.secret.as_str().to_string(),
+            namespace: stack.namespace.to_string(),
+            keys: vec![
+                SecretKey::web_config(WebAuth::WEB_CONFIG_KEY, auth.user.as_str()),
+                SecretKey::plain(
+                    WebAuth::PASSWORD_KEY,
+                    format!("password of {}, the same as hashed in web.yml", auth.user),
+                ),
+            ],
+            profile_key: "prometheus.web_auth.secret".into(),
+            optional: false,
+        })
+    }
 }
 
 impl Component for Prometheus {
@@ -247,14 +281,17 @@ impl Component for Prometheus {
         Contributions {
             scrape_jobs: vec![
                 ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
-                    .with_metrics(METRICS),
+                    .with_metrics(METRICS)
+                    .with_basic_auth(self.client()),
             ],
+            secrets: self.web_auth_secret(stack).into_iter().collect(),
             datasources: vec![Datasource {
                 uid: NAME.into(),
                 name: "Prometheus".into(),
                 kind: DatasourceKind::Prometheus,
                 service: self.service_address(stack),
                 min_interval: Some(self.scrape_interval.to_string()),
+                basic_auth: self.client(),
             }],
             flows: vec![
                 Flow::new(
@@ -269,6 +306,23 @@ impl Component for Prometheus {
                 ),
             ],
             prerequisites: storage_class_prerequisite(stack),
+            exposures: self
+                .expose
+                .then(|| {
+                    let exposure = Exposure::of(
+                        NAME,
+                        "Prometheus",
+                        self.service_address(stack),
+                        self.host.as_ref(),
+                    );
+                    // Behind its own login, the proxy's would fight over the one header.
+                    match self.client() {
+                        Some(_) => exposure.with_own_login(),
+                        None => exposure,
+                    }
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }
@@ -294,7 +348,7 @@ impl Component for Prometheus {
             builders::config_map(&app, "prometheus-rules", rules).into(),
             client_service(&app).into(),
             builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
-            self.stateful_set(&app, cx.stack).into(),
+            self.stateful_set(&app, cx).into(),
         ];
         if self.replicas > 1 {
             objects.push(builders::disruption_budget(&app, NAME).into());
@@ -360,21 +414,89 @@ impl Prometheus {
         if let Some(host) = &self.host {
             args.push(format!("--web.external-url=https://{host}/"));
         }
+        if let Some(auth) = self.web_auth.as_ref().filter(|w| w.enabled) {
+            args.push(format!(
+                "--web.config.file={SECRETS_DIR}/{}/{}",
+                auth.secret.as_str(),
+                WebAuth::WEB_CONFIG_KEY
+            ));
+        }
         args
     }
 
-    fn stateful_set(&self, app: &App<'_>, stack: &Stack) -> StatefulSet {
+    /// Every Secret Prometheus reads credentials from: its own web config, and the passwords
+    /// of the targets and Alertmanagers that ask for one. Sorted, each once.
+    fn credential_secrets(&self, collected: &crate::contrib::Collected) -> Vec<String> {
+        let mut names: std::collections::BTreeSet<String> = collected
+            .scrape_jobs()
+            .filter_map(|j| j.basic_auth.as_ref())
+            .chain(
+                collected
+                    .alert_receiver()
+                    .and_then(|r| r.basic_auth.as_ref()),
+            )
+            .map(|b| b.secret.clone())
+            .collect();
+        names.extend(
+            self.web_auth
+                .iter()
+                .filter(|w| w.enabled)
+                .map(|w| w.secret.as_str().to_string()),
+        );
+        names.into_iter().collect()
+    }
+
+    /// kubelet probes cannot log in without a password in the pod spec, and exporter-toolkit
+    /// asks for one on every path (`/-/ready` too): with web auth on, the probes only check
+    /// that the port accepts connections.
+    fn probes(&self) -> (Probe, Probe) {
+        let (readiness, liveness) = (
+            pod::http_probe("/-/ready", PORT_NAME),
+            pod::liveness_probe("/-/healthy", PORT_NAME),
+        );
+        if self.client().is_none() {
+            return (readiness, liveness);
+        }
+        let port_only = |http: Probe| Probe {
+            http_get: None,
+            tcp_socket: pod::tcp_probe(PORT_NAME).tcp_socket,
+            ..http
+        };
+        (port_only(readiness), port_only(liveness))
+    }
+}
+
+impl Prometheus {
+    fn stateful_set(&self, app: &App<'_>, cx: &Context<'_>) -> StatefulSet {
+        let stack = cx.stack;
+        let secrets = self.credential_secrets(cx.collected);
         let mut container =
             pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
         container.args = Some(self.args());
         container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
-        container.readiness_probe = Some(pod::http_probe("/-/ready", PORT_NAME));
-        container.liveness_probe = Some(pod::liveness_probe("/-/healthy", PORT_NAME));
-        container.volume_mounts = Some(vec![
+        let (readiness, liveness) = self.probes();
+        container.readiness_probe = Some(readiness);
+        container.liveness_probe = Some(liveness);
+        let mut mounts = vec![
             pod::mount("config", CONFIG_DIR, true),
             pod::mount("rules", RULES_DIR, true),
             pod::mount("data", DATA_DIR, false),
-        ]);
+        ];
+        mounts.extend(
+            secrets
+                .iter()
+                .map(|s| pod::mount(&format!("secret-{s}"), &format!("{SECRETS_DIR}/{s}"), true)),
+        );
+        container.volume_mounts = Some(mounts);
+        let mut volumes = vec![
+            pod::config_map_volume("config", "prometheus-config"),
+            pod::config_map_volume("rules", "prometheus-rules"),
+        ];
+        volumes.extend(
+            secrets
+                .iter()
+                .map(|s| pod::secret_volume(&format!("secret-{s}"), s, false)),
+        );
         let spec = PodSpec {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(true),
@@ -383,10 +505,7 @@ impl Prometheus {
             // Time to finish writing the head block and WAL on shutdown.
             termination_grace_period_seconds: Some(300),
             containers: vec![container],
-            volumes: Some(vec![
-                pod::config_map_volume("config", "prometheus-config"),
-                pod::config_map_volume("rules", "prometheus-rules"),
-            ]),
+            volumes: Some(volumes),
             ..PodSpec::default()
         };
         StatefulSet {
