@@ -125,7 +125,7 @@ impl Component for Alertmanager {
         let config = cx
             .templates
             .render_yaml("alertmanager/alertmanager.yml.j2", &self.config_file())?;
-        let mut objects = vec![
+        let objects = vec![
             builders::service_account(&app, "alertmanager", false).into(),
             builders::config_map(
                 &app,
@@ -138,9 +138,6 @@ impl Component for Alertmanager {
             builders::service(&app, SERVICE, vec![service_port("http", HTTP_PORT, "TCP")]).into(),
             self.stateful_set(cx, &app),
         ];
-        if self.clustered() {
-            objects.push(builders::disruption_budget(&app, "alertmanager").into());
-        }
         Ok(objects)
     }
 }
