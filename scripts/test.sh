@@ -2,7 +2,7 @@
 # Runs ALL of monstack's tests, including the checks by the real programs.
 # First installs what the tests need, or says what is missing and how to install it
 # (scripts/install-test-deps.sh: build-essential, python3-venv, jq, promtool, amtool,
-# kubernetes-validate, pre-commit, kubectl for its kustomize). Then: cargo fmt --check, cargo clippy, cargo test (snapshots and
+# kubernetes-validate, checkov, yamllint, pre-commit, kubectl for its kustomize). Then: cargo fmt --check, cargo clippy, cargo test (snapshots and
 # README examples must match, never auto-accepted), and `monstack render --check` of every
 # shipped profile against the committed out/.
 set -euo pipefail
@@ -13,6 +13,7 @@ bash scripts/install-test-deps.sh
 echo "== promtool: $(promtool --version 2>&1 | head -1)"
 echo "== amtool: $(amtool --version 2>&1 | head -1)"
 echo "== kubectl: $(.venv/bin/kubectl version --client 2>&1 | head -1); pre-commit: $(.venv/bin/pre-commit --version)"
+echo "== $(.venv/bin/checkov --version 2>&1 | sed 's/^/checkov /'); $(.venv/bin/yamllint --version 2>&1)"
 
 echo "== cargo fmt --check"
 cargo fmt --check

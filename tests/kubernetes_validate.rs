@@ -1,5 +1,6 @@
 //! Every shipped profile renders objects that (1) the real `kubernetes-validate` accepts against
-//! the Kubernetes 1.33 schemas with unknown fields rejected, and (2) follow monstack's per-object
+//! the Kubernetes 1.33 and 1.37 schemas (the oldest supported and the newest bundled) with
+//! unknown fields rejected, and (2) follow monstack's per-object
 //! rules: an explicit namespace, the five recommended labels, and hardened pods (resources,
 //! probes, non-root, read-only root, no capabilities, RuntimeDefault seccomp, pinned images, and
 //! an API token only where the pod talks to the API).
@@ -24,8 +25,9 @@ use monstack::k8s::Object;
 use monstack::k8s::meta::App;
 use monstack::k8s::pod;
 
-/// The Kubernetes version the schemas are checked against.
-const KUBERNETES_VERSION: &str = "1.33";
+/// The Kubernetes versions the schemas are checked against: the oldest monstack supports
+/// (k8s-openapi's `v1_33`) and the newest kubernetes-validate bundles.
+const KUBERNETES_VERSIONS: [&str; 2] = ["1.33", "1.37"];
 
 // ---- kubernetes-validate ------------------------------------------------------------------------
 
@@ -39,13 +41,15 @@ fn kubernetes_validate_accepts_every_shipped_profile() {
         .iter()
         .flat_map(|profile| write_rendered(profile, dir.path()))
         .collect();
-    // One run over every profile: the tool's start-up dominates its time.
-    let output = kubernetes_validate(&tool, &files);
-    assert!(
-        output.status.success(),
-        "kubernetes-validate -k {KUBERNETES_VERSION} --strict rejected rendered objects:\n{}",
-        describe(&output)
-    );
+    // One run per version over every profile: the tool's start-up dominates its time.
+    for version in KUBERNETES_VERSIONS {
+        let output = kubernetes_validate(&tool, version, &files);
+        assert!(
+            output.status.success(),
+            "kubernetes-validate -k {version} --strict rejected rendered objects:\n{}",
+            describe(&output)
+        );
+    }
 }
 
 /// The ingress-nginx variant of `[access]` renders Ingresses (no shipped profile does): they
@@ -95,7 +99,7 @@ fn kubernetes_validate_rejects_a_misspelled_field() {
     let typo = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x, namespace: y}\n\
                 automountServiceAcountToken: false\n";
     std::fs::write(&path, typo).expect("writing the fixture");
-    let output = kubernetes_validate(&tool, &[path]);
+    let output = kubernetes_validate(&tool, KUBERNETES_VERSIONS[1], &[path]);
     assert!(
         !output.status.success(),
         "kubernetes-validate accepted an unknown field:\n{}",
@@ -182,9 +186,9 @@ fn write_rendered(profile: &Path, dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn kubernetes_validate(tool: &Path, files: &[PathBuf]) -> Output {
+fn kubernetes_validate(tool: &Path, version: &str, files: &[PathBuf]) -> Output {
     Command::new(tool)
-        .args(["-k", KUBERNETES_VERSION, "--strict", "--quiet"])
+        .args(["-k", version, "--strict", "--quiet"])
         .args(files)
         .output()
         .expect("running kubernetes-validate")
@@ -792,7 +796,7 @@ fn pinned_images_accept_tags_and_digests_only() {
     for ok in [
         "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
         "localhost:5000/app:1.2",
-        "app@sha256:0123abcd",
+        "app:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     ] {
         assert!(is_pinned(ok), "{ok}");
     }

@@ -1,13 +1,12 @@
 //! Small objects every component needs in the same shape: ServiceAccounts and their bindings,
-//! ConfigMaps, Services, disruption budgets and the spread of replicas over nodes.
+//! ConfigMaps, Services and the spread of replicas over nodes and zones. (Disruption budgets
+//! are derived from the built workloads: `derive::disruption_budgets`.)
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Affinity, ConfigMap, PodAffinityTerm, PodAntiAffinity, Service, ServiceAccount, ServicePort,
-    ServiceSpec, WeightedPodAffinityTerm,
+    ConfigMap, Service, ServiceAccount, ServicePort, ServiceSpec, TopologySpreadConstraint,
 };
-use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -82,38 +81,43 @@ pub fn headless_service(app: &App<'_>, name: &str, ports: Vec<ServicePort>) -> S
     service
 }
 
-/// Voluntary disruptions (drains, upgrades) take at most one replica at a time.
-pub fn disruption_budget(app: &App<'_>, name: &str) -> PodDisruptionBudget {
-    PodDisruptionBudget {
-        metadata: app.meta(name),
-        spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(1)),
-            selector: Some(app.selector()),
-            ..PodDisruptionBudgetSpec::default()
-        }),
-        ..PodDisruptionBudget::default()
-    }
-}
+/// Where the scheduler spreads a workload's replicas: one topology key and how strictly.
+const HOSTNAME: &str = "kubernetes.io/hostname";
+const ZONE: &str = "topology.kubernetes.io/zone";
 
-/// Prefer replicas on different nodes, so one node failure does not take every copy; a soft
-/// rule, so a small cluster still schedules them.
-pub fn spread_over_nodes(app: &App<'_>) -> Affinity {
-    Affinity {
-        pod_anti_affinity: Some(PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![
-                WeightedPodAffinityTerm {
-                    weight: 100,
-                    pod_affinity_term: PodAffinityTerm {
-                        label_selector: Some(app.selector()),
-                        topology_key: "kubernetes.io/hostname".into(),
-                        ..PodAffinityTerm::default()
-                    },
-                },
-            ]),
-            ..PodAntiAffinity::default()
-        }),
-        ..Affinity::default()
+/// Spreads the replicas of a workload over nodes and zones (None for a single replica).
+///
+/// - Nodes: when the cluster has at least as many nodes as there are replicas (`stack.nodes`),
+///   two replicas never share a node (`DoNotSchedule`, at most one more on any node than on
+///   the emptiest); tainted nodes the pods cannot run on are not counted as empty. With fewer
+///   nodes the rule is a preference, so every replica still schedules.
+/// - Zones: always a preference (`ScheduleAnyway`): a single-zone cluster, or nodes without the
+///   zone label, still schedule every replica.
+pub fn topology_spread(
+    app: &App<'_>,
+    replicas: i32,
+    nodes: u32,
+) -> Option<Vec<TopologySpreadConstraint>> {
+    if replicas <= 1 {
+        return None;
     }
+    let node_rule = if i64::from(nodes) >= i64::from(replicas) {
+        "DoNotSchedule"
+    } else {
+        "ScheduleAnyway"
+    };
+    let constraint = |key: &str, when: &str| TopologySpreadConstraint {
+        max_skew: 1,
+        topology_key: key.into(),
+        when_unsatisfiable: when.into(),
+        label_selector: Some(app.selector()),
+        node_taints_policy: (when == "DoNotSchedule").then(|| "Honor".into()),
+        ..TopologySpreadConstraint::default()
+    };
+    Some(vec![
+        constraint(HOSTNAME, node_rule),
+        constraint(ZONE, "ScheduleAnyway"),
+    ])
 }
 
 /// A node agent's DaemonSet rolls 10% of the nodes at a time.

@@ -5,6 +5,7 @@ pub mod manifest;
 pub mod meta;
 pub mod object;
 pub mod pod;
+pub mod waivers;
 
 pub use manifest::{Manifest, Part};
 pub use object::{CustomObject, Object};

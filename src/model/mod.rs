@@ -50,6 +50,11 @@ pub struct Stack {
     /// The most nodes the cluster runs (the autoscaler's ceiling): every DaemonSet runs one
     /// pod per node, so quotas and cost count this many.
     pub nodes: NodeCount,
+    /// Render a ResourceQuota and a LimitRange in every namespace of the stack, computed from
+    /// the rendered pods' requests and limits (rolling-update surge included).
+    pub resource_quotas: bool,
+    /// Room the quotas leave above what the rendered pods need, in percent of it.
+    pub quota_headroom_percent: Percent,
 }
 
 impl Default for Stack {
@@ -68,6 +73,8 @@ impl Default for Stack {
             agents_namespace: None,
             network_policies: true,
             nodes: NodeCount(3),
+            resource_quotas: true,
+            quota_headroom_percent: Percent(20),
         }
     }
 }
@@ -99,6 +106,28 @@ impl TryFrom<u32> for NodeCount {
             Err("the cluster needs at least 1 node: set it to the most nodes the cluster runs")
         } else {
             Ok(NodeCount(n))
+        }
+    }
+}
+
+/// A whole percentage from 0 to 1000 (headroom above a computed amount).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(try_from = "u32")]
+pub struct Percent(#[schemars(range(max = 1000))] u32);
+
+impl Percent {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for Percent {
+    type Error = &'static str;
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        if n > 1000 {
+            Err("at most 1000 (percent): more headroom than that is no quota at all")
+        } else {
+            Ok(Percent(n))
         }
     }
 }

@@ -370,8 +370,10 @@ string_value!(
     "a duration such as \"15s\", \"5m\" or \"15d\""
 );
 
-/// A container image pinned to a tag or digest; `latest` and untagged images are refused so a
-/// render today and a render next month deploy the same program.
+/// A container image pinned to a tag (`repo:tag`) or, stronger, to a digest
+/// (`repo:tag@sha256:<64 hex>`, the tag then only documents which version the digest is);
+/// `latest` and untagged images are refused so a render today and a render next month deploy
+/// the same program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     text: String,
@@ -382,8 +384,18 @@ impl Image {
         if s.is_empty() || s.contains(char::is_whitespace) {
             return Err(format!("`{s}` is not an image reference"));
         }
-        if s.contains("@sha256:") {
-            return Ok(Image { text: s.into() });
+        if let Some((name, digest)) = s.split_once('@') {
+            check_digest(s, digest)?;
+            return match Image::parse(name) {
+                Ok(_) => Ok(Image { text: s.into() }),
+                // A digest alone pins the image; only a `latest` tag beside it contradicts it.
+                Err(_)
+                    if !name.is_empty() && !name.ends_with(":latest") && !name.ends_with(':') =>
+                {
+                    Ok(Image { text: s.into() })
+                }
+                Err(e) => Err(e),
+            };
         }
         let last = s.rsplit('/').next().unwrap_or(s);
         match last.split_once(':') {
@@ -404,6 +416,27 @@ impl Image {
 
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+}
+
+/// The part after `@` of an image reference: `sha256:` and 64 lowercase hex digits.
+fn check_digest(image: &str, digest: &str) -> Result<(), String> {
+    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
+        format!(
+            "image `{image}`: the digest `{digest}` must start with `sha256:` (write `repo:tag@sha256:<64 hex digits>`)"
+        )
+    })?;
+    let well_formed = hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "image `{image}`: `sha256:{hex}` is not a digest: it needs exactly 64 lowercase hex digits ({} given); copy it from `docker buildx imagetools inspect` or `crane digest`",
+            hex.len()
+        ))
     }
 }
 
@@ -885,7 +918,24 @@ mod tests {
     #[test]
     fn images_must_be_pinned() {
         assert!(Image::parse("quay.io/prometheus/prometheus:v3.14.0").is_ok());
-        assert!(Image::parse("localhost:5000/prom@sha256:abc").is_ok());
+        let digest = "0123456789abcdef".repeat(4);
+        assert!(Image::parse(&format!("localhost:5000/prom:v3.14.0@sha256:{digest}")).is_ok());
+        assert!(Image::parse(&format!("localhost:5000/prom@sha256:{digest}")).is_ok());
+        for bad in [
+            "prom:v1@sha256:abc".to_string(),
+            format!("prom:v1@sha256:{}", digest.to_uppercase()),
+            format!("prom:v1@sha512:{digest}"),
+            format!("prom:v1@sha256:{digest}0"),
+            format!("prom:latest@sha256:{digest}"),
+            format!("@sha256:{digest}"),
+        ] {
+            assert!(Image::parse(&bad).is_err(), "{bad} must be refused");
+        }
+        assert!(
+            Image::parse("prom:v1@sha256:abc")
+                .unwrap_err()
+                .contains("64 lowercase hex digits (3 given)")
+        );
         assert!(
             Image::parse("prom/prometheus:latest")
                 .unwrap_err()

@@ -144,7 +144,7 @@ impl Component for Alertmanager {
         let config = cx
             .templates
             .render_yaml("alertmanager/alertmanager.yml.j2", &self.config_file())?;
-        let mut objects = vec![
+        let objects = vec![
             builders::service_account(&app, "alertmanager", false).into(),
             builders::config_map(
                 &app,
@@ -157,9 +157,6 @@ impl Component for Alertmanager {
             builders::service(&app, SERVICE, vec![service_port("http", HTTP_PORT, "TCP")]).into(),
             self.stateful_set(cx, &app, &crate::k8s::pod::checksum(&config)),
         ];
-        if self.clustered() {
-            objects.push(builders::disruption_budget(&app, "alertmanager").into());
-        }
         Ok(objects)
     }
 }

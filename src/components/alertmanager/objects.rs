@@ -16,8 +16,9 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::k8s::waivers;
 use crate::model::WebAuth;
-use crate::model::{DnsLabel, Duration, SecretName};
+use crate::model::{DnsLabel, Duration, SecretName, Stack};
 
 /// `--data.retention` is a Go duration, which has no `d`, `w` or `y`: write the largest unit
 /// that divides the value exactly.
@@ -94,14 +95,15 @@ impl Alertmanager {
 
     pub(super) fn stateful_set(&self, cx: &Context<'_>, app: &App<'_>, checksum: &str) -> Object {
         let claim_class = cx.stack.storage_class.as_ref().map(DnsLabel::as_str);
+        let template = self.pod_template(cx.stack, app, checksum);
         StatefulSet {
-            metadata: app.meta("alertmanager"),
+            metadata: waivers::workload_meta(app, "alertmanager", &template, &[]),
             spec: Some(StatefulSetSpec {
                 replicas: Some(self.replicas),
                 service_name: Some(HEADLESS.into()),
                 pod_management_policy: Some("Parallel".into()),
                 selector: app.selector(),
-                template: self.pod_template(cx.stack.namespace.as_str(), app, checksum),
+                template,
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "storage",
                     self.storage.as_str(),
@@ -114,7 +116,8 @@ impl Alertmanager {
         .into()
     }
 
-    fn pod_template(&self, namespace: &str, app: &App<'_>, checksum: &str) -> PodTemplateSpec {
+    fn pod_template(&self, stack: &Stack, app: &App<'_>, checksum: &str) -> PodTemplateSpec {
+        let namespace = stack.namespace.as_str();
         let mut volumes = vec![pod::config_map_volume("config", CONFIG_MAP)];
         volumes.extend(self.secret_volumes());
         let mut annotations = BTreeMap::from([(
@@ -138,7 +141,11 @@ impl Alertmanager {
                 // Alertmanager never calls the Kubernetes API.
                 automount_service_account_token: Some(false),
                 security_context: Some(pod::pod_security(65534)),
-                affinity: self.clustered().then(|| builders::spread_over_nodes(app)),
+                topology_spread_constraints: builders::topology_spread(
+                    app,
+                    self.replicas,
+                    stack.nodes.get(),
+                ),
                 containers,
                 volumes: Some(volumes),
                 ..PodSpec::default()

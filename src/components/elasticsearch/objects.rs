@@ -11,6 +11,7 @@ use super::{Elasticsearch, METRICS_PORT, METRICS_PORT_NAME, NAME, PORT, PORT_NAM
 use crate::components::{Context, pod_resources};
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
+use crate::k8s::waivers::{self, Waiver};
 use crate::k8s::{Object, pod};
 
 /// The image's `elasticsearch` user (`USER 1000:0`, elastic/elasticsearch
@@ -162,6 +163,18 @@ fn exporter(e: &Elasticsearch) -> Container {
     c
 }
 
+/// checkov CKV_K8S_40 (UID below 10000): the image's files belong to uid 1000.
+const IMAGE_UID: Waiver = Waiver {
+    check: "CKV_K8S_40",
+    reason: "Elasticsearch runs as the user its image is built for (1000) which owns its files",
+};
+
+/// checkov CKV_K8S_35 (Secret in an environment variable): the `elastic` user's password.
+const SECRET_ENV: Waiver = Waiver {
+    check: "CKV_K8S_35",
+    reason: "Elasticsearch sets the elastic user's password from ELASTIC_PASSWORD and the exporter logs in with ES_PASSWORD; both are filled from the Secret by reference",
+};
+
 fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulSet {
     let mut container = pod::container(NAME, e.image.as_str(), pod_resources(&e.resources));
     container.env = Some(env(e));
@@ -189,13 +202,22 @@ fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulS
         ]),
         ..PodSpec::default()
     };
+    let template = app.pod_template(BTreeMap::new(), spec);
+    let mut own = vec![IMAGE_UID];
+    if template
+        .spec
+        .as_ref()
+        .is_some_and(waivers::reads_secret_env)
+    {
+        own.push(SECRET_ENV);
+    }
     StatefulSet {
-        metadata: app.meta(NAME),
+        metadata: waivers::workload_meta(app, NAME, &template, &own),
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
             service_name: Some(NAME.into()),
             selector: app.selector(),
-            template: app.pod_template(BTreeMap::new(), spec),
+            template,
             volume_claim_templates: Some(vec![pod::pvc_template(
                 "data",
                 e.storage.as_str(),

@@ -21,6 +21,7 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::k8s::waivers::{self, Waiver};
 use crate::model::endpoints::DatasourceKind;
 
 use crate::k8s::meta::grafana::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
@@ -229,6 +230,18 @@ fn env(g: &Grafana) -> Vec<EnvVar> {
     env
 }
 
+/// checkov CKV_K8S_40 (UID below 10000): the image's files belong to its user, 472.
+const IMAGE_UID: Waiver = Waiver {
+    check: "CKV_K8S_40",
+    reason: "Grafana runs as the user its image is built for (472) which owns its files",
+};
+
+/// checkov CKV_K8S_35 (Secret in an environment variable): the admin login and OAuth secret.
+const SECRET_ENV: Waiver = Waiver {
+    check: "CKV_K8S_35",
+    reason: "Grafana reads its admin login (and the OAuth client secret when set) from GF_* variables filled from the Secret by reference (the value is never in the manifest)",
+};
+
 fn stateful_set(
     g: &Grafana,
     cx: &Context<'_>,
@@ -293,8 +306,16 @@ fn stateful_set(
             ..PodSpec::default()
         },
     );
+    let mut own = vec![IMAGE_UID];
+    if template
+        .spec
+        .as_ref()
+        .is_some_and(waivers::reads_secret_env)
+    {
+        own.push(SECRET_ENV);
+    }
     StatefulSet {
-        metadata: app.meta(NAME),
+        metadata: waivers::workload_meta(app, NAME, &template, &own),
         spec: Some(StatefulSetSpec {
             // One replica: the SQLite database is on a ReadWriteOnce volume.
             replicas: Some(1),

@@ -16,6 +16,7 @@ use crate::components::{Context, pod_resources};
 use crate::contrib::{BasicAuth, Offer, ServiceKind};
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
+use crate::k8s::waivers::{self, Waiver};
 use crate::k8s::{Object, pod};
 use crate::model::endpoints::DatasourceKind;
 use crate::templates::yaml_of;
@@ -82,10 +83,7 @@ pub fn objects(j: &Jaeger, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = cx.app(role.name, role.component);
         out.extend(common(&app, role));
         let pod = pod_spec(j, role, resources, store.auth);
-        out.push(deployment(&app, replicas, pod, &role.config).into());
-        if replicas > 1 {
-            out.push(builders::disruption_budget(&app, role.name).into());
-        }
+        out.push(deployment(&app, replicas, cx.stack.nodes.get(), pod, &role.config).into());
     }
     if j.agent.enabled {
         out.extend(agent(j, cx)?);
@@ -181,14 +179,21 @@ fn annotations(config: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("checksum/config".to_string(), pod::checksum(config))])
 }
 
-fn deployment(app: &App<'_>, replicas: i32, mut spec: PodSpec, config: &str) -> Deployment {
-    spec.affinity = Some(builders::spread_over_nodes(app));
+fn deployment(
+    app: &App<'_>,
+    replicas: i32,
+    nodes: u32,
+    mut spec: PodSpec,
+    config: &str,
+) -> Deployment {
+    spec.topology_spread_constraints = builders::topology_spread(app, replicas, nodes);
+    let template = app.pod_template(annotations(config), spec);
     Deployment {
-        metadata: app.meta(app.name),
+        metadata: waivers::workload_meta(app, app.name, &template, &[]),
         spec: Some(DeploymentSpec {
             replicas: Some(replicas),
             selector: app.selector(),
-            template: app.pod_template(annotations(config), spec),
+            template,
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
@@ -220,12 +225,13 @@ fn agent(j: &Jaeger, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         }
     }
     let spec = pod_spec(j, &role, &j.agent.resources, None);
+    let template = app.pod_template(annotations(&role.config), spec);
     objects.push(
         DaemonSet {
-            metadata: app.meta(AGENT),
+            metadata: waivers::workload_meta(&app, AGENT, &template, &[]),
             spec: Some(DaemonSetSpec {
                 selector: app.selector(),
-                template: app.pod_template(annotations(&role.config), spec),
+                template,
                 ..DaemonSetSpec::default()
             }),
             ..DaemonSet::default()
@@ -249,6 +255,12 @@ fn env(name: &str, value: &str) -> EnvVar {
         ..EnvVar::default()
     }
 }
+
+/// checkov CKV_K8S_35 (Secret in an environment variable): the cleaner's only way to log in.
+const CLEANER_SECRET_ENV: Waiver = Waiver {
+    check: "CKV_K8S_35",
+    reason: "jaeger-es-index-cleaner takes the Elasticsearch password from ES_PASSWORD filled from the Secret by reference (a flag would show it in the pod spec)",
+};
 
 /// Deletes span indices older than the retention, once a day. Indices are per day; with the
 /// relative-time gate (beta, on, in 2.20) "older than N days" counts from now.
@@ -278,8 +290,18 @@ fn cleaner(j: &Jaeger, cx: &Context<'_>, store: &Offer) -> Vec<Object> {
         containers: vec![c],
         ..PodSpec::default()
     };
+    let template = app.pod_template(BTreeMap::new(), spec);
+    let secret_env = template
+        .spec
+        .as_ref()
+        .is_some_and(waivers::reads_secret_env);
+    let own: &[Waiver] = if secret_env {
+        &[CLEANER_SECRET_ENV]
+    } else {
+        &[]
+    };
     let cron = CronJob {
-        metadata: app.meta(CLEANER),
+        metadata: waivers::workload_meta(&app, CLEANER, &template, own),
         spec: Some(CronJobSpec {
             schedule: j.cleaner_schedule.clone(),
             concurrency_policy: Some("Forbid".into()),
@@ -289,7 +311,7 @@ fn cleaner(j: &Jaeger, cx: &Context<'_>, store: &Offer) -> Vec<Object> {
                 spec: Some(JobSpec {
                     backoff_limit: Some(3),
                     active_deadline_seconds: Some(1800),
-                    template: app.pod_template(BTreeMap::new(), spec),
+                    template,
                     ..JobSpec::default()
                 }),
                 ..JobTemplateSpec::default()

@@ -76,7 +76,7 @@ impl Component for KubeStateMetrics {
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = cx.app(NAME, "exporter");
-        let mut objects: Vec<Object> = vec![
+        let objects: Vec<Object> = vec![
             // It lists and watches the API with this token.
             builders::service_account(&app, NAME, true).into(),
             self.cluster_role(&app).into(),
@@ -92,9 +92,6 @@ impl Component for KubeStateMetrics {
             .into(),
             self.deployment(&app).into(),
         ];
-        if self.replicas > 1 {
-            objects.push(builders::disruption_budget(&app, NAME).into());
-        }
         Ok(objects)
     }
 }

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::k8s::waivers::{self, Waiver};
 
 impl KubeStateMetrics {
     /// `--resources`: the same list the ClusterRole grants.
@@ -84,6 +85,11 @@ impl KubeStateMetrics {
     }
 
     pub(super) fn deployment(&self, app: &App<'_>) -> Deployment {
+        /// checkov CKV_K8S_38 (token mounted): the token is what it reads the API with.
+        const API_CLIENT: Waiver = Waiver {
+            check: "CKV_K8S_38",
+            reason: "kube-state-metrics lists and watches the exported objects through the Kubernetes API",
+        };
         let spec = PodSpec {
             service_account_name: Some(NAME.into()),
             // It reads the API with this token.
@@ -96,12 +102,13 @@ impl KubeStateMetrics {
             containers: vec![self.container()],
             ..PodSpec::default()
         };
+        let template = app.pod_template(BTreeMap::new(), spec);
         Deployment {
-            metadata: app.meta(NAME),
+            metadata: waivers::workload_meta(app, NAME, &template, &[API_CLIENT]),
             spec: Some(DeploymentSpec {
                 replicas: Some(self.replicas),
                 selector: app.selector(),
-                template: app.pod_template(BTreeMap::new(), spec),
+                template,
                 ..DeploymentSpec::default()
             }),
             ..Deployment::default()

@@ -16,6 +16,7 @@ use super::{LogAgent, NAME, PORT, PORT_NAME};
 use crate::components::{Context, pod_resources};
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
+use crate::k8s::waivers::{self, Waiver};
 use crate::k8s::{Object, pod};
 use crate::model::endpoints::DatasourceKind;
 
@@ -93,6 +94,22 @@ fn args() -> Vec<String> {
 }
 
 /// `config` only feeds the pod's checksum annotation, so a new config rolls the agents.
+/// checkov checks the agent fails by design: it reads root-owned log files and discovers pods.
+const ROOT_AND_API: [Waiver; 3] = [
+    Waiver {
+        check: "CKV_K8S_23",
+        reason: "the log agent reads pod log files the container runtime writes root-owned (0640); it runs as root with no capabilities and read-only log mounts",
+    },
+    Waiver {
+        check: "CKV_K8S_40",
+        reason: "the log agent runs as root (uid 0) to read root-owned log files",
+    },
+    Waiver {
+        check: "CKV_K8S_38",
+        reason: "the log agent discovers the pods of its node through the Kubernetes API",
+    },
+];
+
 fn daemon_set(a: &LogAgent, app: &App<'_>, config: &str) -> DaemonSet {
     let mut container = pod::container(NAME, a.image.as_str(), pod_resources(&a.resources));
     container.args = Some(args());
@@ -142,14 +159,15 @@ fn daemon_set(a: &LogAgent, app: &App<'_>, config: &str) -> DaemonSet {
         volumes: Some(volumes),
         ..PodSpec::default()
     };
+    let template = app.pod_template(
+        BTreeMap::from([("checksum/config".to_string(), pod::checksum(config))]),
+        spec,
+    );
     DaemonSet {
-        metadata: app.meta(NAME),
+        metadata: waivers::workload_meta(app, NAME, &template, &ROOT_AND_API),
         spec: Some(DaemonSetSpec {
             selector: app.selector(),
-            template: app.pod_template(
-                BTreeMap::from([("checksum/config".to_string(), pod::checksum(config))]),
-                spec,
-            ),
+            template,
             update_strategy: Some(builders::node_agent_update_strategy()),
             ..DaemonSetSpec::default()
         }),

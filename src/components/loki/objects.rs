@@ -14,6 +14,7 @@ use super::{
 use crate::components::{Context, pod_resources};
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
+use crate::k8s::waivers::{self, Waiver};
 use crate::k8s::{Object, pod};
 use crate::model::DnsLabel;
 use crate::templates::yaml_of;
@@ -22,7 +23,7 @@ pub fn objects(l: &Loki, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
     let app = cx.app(NAME, "log-store");
     let config = yaml_of(&l.config(cx.stack.namespace.as_str()))?;
     let checksum = pod::checksum(&config);
-    let mut objects: Vec<Object> = vec![
+    let objects: Vec<Object> = vec![
         // Loki never calls the Kubernetes API.
         builders::service_account(&app, NAME, false).into(),
         builders::config_map(
@@ -43,9 +44,6 @@ pub fn objects(l: &Loki, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         headless_service(l, &app),
         stateful_set(l, cx, &app, checksum).into(),
     ];
-    if l.clustered() {
-        objects.push(builders::disruption_budget(&app, NAME).into());
-    }
     Ok(objects)
 }
 
@@ -62,17 +60,29 @@ fn headless_service(l: &Loki, app: &App<'_>) -> Object {
     service.into()
 }
 
+/// checkov CKV_K8S_35 (Secret in an environment variable): the object store's keys.
+const SECRET_ENV: Waiver = Waiver {
+    check: "CKV_K8S_35",
+    reason: "Loki's S3 client takes its keys from AWS_* variables or loki.yaml; loki.yaml is a ConfigMap so the variables filled from the Secret by reference keep them out of it",
+};
+
 fn stateful_set(l: &Loki, cx: &Context<'_>, app: &App<'_>, checksum: String) -> StatefulSet {
     let class = cx.stack.storage_class.as_ref().map(DnsLabel::as_str);
+    let template = pod_template(l, app, checksum, cx.stack.nodes.get());
+    let secret_env = template
+        .spec
+        .as_ref()
+        .is_some_and(waivers::reads_secret_env);
+    let own: &[Waiver] = if secret_env { &[SECRET_ENV] } else { &[] };
     StatefulSet {
-        metadata: app.meta(NAME),
+        metadata: waivers::workload_meta(app, NAME, &template, own),
         spec: Some(StatefulSetSpec {
             replicas: Some(l.replicas),
             service_name: Some(HEADLESS.into()),
             // Ring members start together; order buys nothing.
             pod_management_policy: Some("Parallel".into()),
             selector: app.selector(),
-            template: pod_template(l, app, checksum),
+            template,
             volume_claim_templates: Some(vec![pod::pvc_template(
                 "storage",
                 l.volume.as_str(),
@@ -84,14 +94,14 @@ fn stateful_set(l: &Loki, cx: &Context<'_>, app: &App<'_>, checksum: String) -> 
     }
 }
 
-fn pod_template(l: &Loki, app: &App<'_>, checksum: String) -> PodTemplateSpec {
+fn pod_template(l: &Loki, app: &App<'_>, checksum: String, nodes: u32) -> PodTemplateSpec {
     app.pod_template(
         BTreeMap::from([("checksum/config".to_string(), checksum)]),
         PodSpec {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(false),
             security_context: Some(pod::pod_security(UID)),
-            affinity: l.clustered().then(|| builders::spread_over_nodes(app)),
+            topology_spread_constraints: builders::topology_spread(app, l.replicas, nodes),
             // A stopping replica flushes its chunks (flush_on_shutdown) before it exits.
             termination_grace_period_seconds: Some(300),
             containers: vec![container(l)],

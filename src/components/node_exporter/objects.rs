@@ -13,6 +13,7 @@ use super::{NAME, NodeExporter, PORT, PORT_NAME};
 use crate::components::Context;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
+use crate::k8s::waivers::{self, Waiver};
 use crate::k8s::{Object, pod};
 
 /// The image's `nobody` user.
@@ -79,6 +80,23 @@ fn host_mount(name: &str, path: &str) -> VolumeMount {
     }
 }
 
+/// checkov checks node-exporter fails by its nature: it reports on the host, so it sees the
+/// host's processes and network (README "Node agents run apart").
+const HOST_ACCESS: [Waiver; 3] = [
+    Waiver {
+        check: "CKV_K8S_17",
+        reason: "node-exporter reads the host's processes (hostPID) to report on the node",
+    },
+    Waiver {
+        check: "CKV_K8S_19",
+        reason: "node-exporter reports the node's own network interfaces (hostNetwork)",
+    },
+    Waiver {
+        check: "CKV_K8S_26",
+        reason: "with the host network the port is the node's; declared so two exporters never land on one node",
+    },
+];
+
 fn daemon_set(n: &NodeExporter, app: &App<'_>) -> DaemonSet {
     let mut container = pod::container(NAME, n.image.as_str(), pod_resources(&n.resources));
     container.args = Some(args());
@@ -117,11 +135,12 @@ fn daemon_set(n: &NodeExporter, app: &App<'_>) -> DaemonSet {
         ),
         ..PodSpec::default()
     };
+    let template = app.pod_template(BTreeMap::new(), spec);
     DaemonSet {
-        metadata: app.meta(NAME),
+        metadata: waivers::workload_meta(app, NAME, &template, &HOST_ACCESS),
         spec: Some(DaemonSetSpec {
             selector: app.selector(),
-            template: app.pod_template(BTreeMap::new(), spec),
+            template,
             update_strategy: Some(builders::node_agent_update_strategy()),
             ..DaemonSetSpec::default()
         }),

@@ -25,6 +25,7 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
+use crate::k8s::waivers::{self, Waiver};
 use crate::model::endpoints::{Datasource, DatasourceKind, ServiceAddress};
 use crate::model::{
     ByteSize, Duration, HostName, Image, Problem, Resources, Stack, VolumeSize, WebAuth,
@@ -334,7 +335,7 @@ impl Component for Prometheus {
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
         let rules = rules::rule_files(cx.collected, cx.templates)?;
-        let mut objects: Vec<Object> = vec![
+        let objects: Vec<Object> = vec![
             // Discovery reads the API with this token.
             builders::service_account(&app, NAME, true).into(),
             cluster_role(&app).into(),
@@ -350,9 +351,6 @@ impl Component for Prometheus {
             builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
             self.stateful_set(&app, cx).into(),
         ];
-        if self.replicas > 1 {
-            objects.push(builders::disruption_budget(&app, NAME).into());
-        }
         Ok(objects)
     }
 }
@@ -501,21 +499,31 @@ impl Prometheus {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(true),
             security_context: Some(pod::pod_security(UID)),
-            affinity: (self.replicas > 1).then(|| builders::spread_over_nodes(app)),
+            topology_spread_constraints: builders::topology_spread(
+                app,
+                self.replicas,
+                stack.nodes.get(),
+            ),
             // Time to finish writing the head block and WAL on shutdown.
             termination_grace_period_seconds: Some(300),
             containers: vec![container],
             volumes: Some(volumes),
             ..PodSpec::default()
         };
+        /// checkov CKV_K8S_38 (token mounted): the token is what discovery reads the API with.
+        const API_CLIENT: Waiver = Waiver {
+            check: "CKV_K8S_38",
+            reason: "Prometheus discovers its scrape targets (pods and nodes) through the Kubernetes API",
+        };
+        let template = app.pod_template(BTreeMap::new(), spec);
         StatefulSet {
-            metadata: app.meta(NAME),
+            metadata: waivers::workload_meta(app, NAME, &template, &[API_CLIENT]),
             spec: Some(StatefulSetSpec {
                 replicas: Some(self.replicas),
                 service_name: Some("prometheus-headless".into()),
                 pod_management_policy: Some("Parallel".into()),
                 selector: app.selector(),
-                template: app.pod_template(BTreeMap::new(), spec),
+                template,
                 volume_claim_templates: Some(vec![pod::pvc_template(
                     "data",
                     self.storage.as_str(),
