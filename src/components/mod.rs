@@ -21,6 +21,7 @@ mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
+mod thanos;
 
 use serde::de::DeserializeOwned;
 
@@ -131,6 +132,7 @@ fn resolve<C: Component>(doc: &Document<'_>) -> Typed<Box<dyn Resolved>> {
 pub const ALL: &[Entry] = &[
     entry::<namespace::Namespace>(),
     entry::<prometheus::Prometheus>(),
+    entry::<thanos::Thanos>(),
     entry::<alertmanager::Alertmanager>(),
     entry::<kube_state_metrics::KubeStateMetrics>(),
     entry::<grafana::Grafana>(),

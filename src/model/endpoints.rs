@@ -70,4 +70,8 @@ pub struct Datasource {
     /// Smallest useful query step: the scrape interval of a metrics store (Grafana's
     /// `timeInterval`, which `$__rate_interval` is derived from).
     pub min_interval: Option<String>,
+    /// The uid of a datasource this one replaces (Thanos Query serves the same series as the
+    /// Prometheus replicas behind it, deduplicated): Grafana provisions only the replacement,
+    /// and it inherits the replaced one's `min_interval` when it sets none.
+    pub replaces: Option<String>,
 }

@@ -305,6 +305,7 @@ mod tests {
                             port: 9090,
                         },
                         min_interval: None,
+                        replaces: None,
                     }],
                     ..Contributions::default()
                 },

@@ -309,6 +309,7 @@ impl Component for Jaeger {
                 kind: DatasourceKind::Jaeger,
                 service: query_address(stack),
                 min_interval: None,
+                replaces: None,
             }],
             offers: receivers(stack),
             flows: self.flows(stack),

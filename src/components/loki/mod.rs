@@ -360,6 +360,7 @@ impl Component for Loki {
                 kind: DatasourceKind::Loki,
                 service: service_address(stack),
                 min_interval: None,
+                replaces: None,
             }],
             secrets: self.secrets(stack),
             flows: self.flows(),

@@ -4,6 +4,7 @@
 //! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
 
 mod config;
+mod extend;
 mod moved;
 mod rules;
 
@@ -35,6 +36,8 @@ const PORT_NAME: &str = "http";
 const CONFIG_DIR: &str = "/etc/prometheus/config";
 pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
+/// The TSDB volume (a claim per replica), which extensions may mount too.
+const DATA_VOLUME: &str = "data";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
 /// Prometheus' own series that rules and dashboards may read.
@@ -255,6 +258,7 @@ impl Component for Prometheus {
                 kind: DatasourceKind::Prometheus,
                 service: self.service_address(stack),
                 min_interval: Some(self.scrape_interval.to_string()),
+                replaces: None,
             }],
             flows: vec![
                 Flow::new(
@@ -275,7 +279,8 @@ impl Component for Prometheus {
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = self.app(cx);
-        let config = config::config_file(self, cx.stack, cx.collected);
+        let extensions = extend::Extensions::of(cx.collected);
+        let config = config::config_file(self, cx.stack, cx.collected, &extensions);
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
@@ -292,9 +297,11 @@ impl Component for Prometheus {
             )
             .into(),
             builders::config_map(&app, "prometheus-rules", rules).into(),
-            client_service(&app).into(),
+            // Sticky sessions only while clients query the replicas themselves: a datasource
+            // that replaces this one (Thanos Query) deduplicates them instead.
+            client_service(&app, !cx.collected.is_replaced(NAME)).into(),
             builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
-            self.stateful_set(&app, cx.stack).into(),
+            self.stateful_set(&app, cx.stack, extensions).into(),
         ];
         if self.replicas > 1 {
             objects.push(builders::disruption_budget(&app, NAME).into());
@@ -323,10 +330,11 @@ fn cluster_role(app: &App<'_>) -> ClusterRole {
 }
 
 /// The Service Grafana and people query. Replicas scrape at slightly different moments, so
-/// one client sticks to one replica (`ClientIP`) and its graphs do not flicker between them.
-fn client_service(app: &App<'_>) -> k8s_openapi::api::core::v1::Service {
+/// with `sticky` one client sticks to one replica (`ClientIP`) and its graphs do not flicker
+/// between them.
+fn client_service(app: &App<'_>, sticky: bool) -> k8s_openapi::api::core::v1::Service {
     let mut service = builders::service(app, NAME, vec![http_port()]);
-    if let Some(spec) = service.spec.as_mut() {
+    if let Some(spec) = service.spec.as_mut().filter(|_| sticky) {
         spec.session_affinity = Some("ClientIP".into());
     }
     service
@@ -337,12 +345,15 @@ fn http_port() -> ServicePort {
 }
 
 impl Prometheus {
-    fn args(&self) -> Vec<String> {
+    fn args(&self, extensions: &extend::Extensions) -> Vec<String> {
         let mut args = vec![
             // Setting args replaces the image's CMD, so its two defaults are repeated here.
             format!("--config.file={CONFIG_DIR}/prometheus.yml"),
             format!("--storage.tsdb.path={DATA_DIR}"),
-            format!("--storage.tsdb.retention.time={}", self.retention.time),
+            format!(
+                "--storage.tsdb.retention.time={}",
+                extensions.retention(&self.retention.time)
+            ),
             format!(
                 "--storage.tsdb.retention.size={}",
                 self.retention_size_flag()
@@ -360,21 +371,41 @@ impl Prometheus {
         if let Some(host) = &self.host {
             args.push(format!("--web.external-url=https://{host}/"));
         }
+        if let Some(block) = &extensions.block_duration {
+            // Equal durations turn local compaction off (hidden flags of cmd/prometheus).
+            args.push(format!("--storage.tsdb.min-block-duration={block}"));
+            args.push(format!("--storage.tsdb.max-block-duration={block}"));
+        }
         args
     }
 
-    fn stateful_set(&self, app: &App<'_>, stack: &Stack) -> StatefulSet {
+    fn stateful_set(
+        &self,
+        app: &App<'_>,
+        stack: &Stack,
+        extensions: extend::Extensions,
+    ) -> StatefulSet {
         let mut container =
             pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
-        container.args = Some(self.args());
+        container.args = Some(self.args(&extensions));
+        if !extensions.replica_labels.is_empty() {
+            container.env = Some(vec![pod::field_env(extend::POD_NAME_ENV, "metadata.name")]);
+        }
         container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
         container.readiness_probe = Some(pod::http_probe("/-/ready", PORT_NAME));
         container.liveness_probe = Some(pod::liveness_probe("/-/healthy", PORT_NAME));
         container.volume_mounts = Some(vec![
             pod::mount("config", CONFIG_DIR, true),
             pod::mount("rules", RULES_DIR, true),
-            pod::mount("data", DATA_DIR, false),
+            pod::mount(DATA_VOLUME, DATA_DIR, false),
         ]);
+        let mut containers = vec![container];
+        containers.extend(extensions.containers);
+        let mut volumes = vec![
+            pod::config_map_volume("config", "prometheus-config"),
+            pod::config_map_volume("rules", "prometheus-rules"),
+        ];
+        volumes.extend(extensions.volumes);
         let spec = PodSpec {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(true),
@@ -382,11 +413,8 @@ impl Prometheus {
             affinity: (self.replicas > 1).then(|| builders::spread_over_nodes(app)),
             // Time to finish writing the head block and WAL on shutdown.
             termination_grace_period_seconds: Some(300),
-            containers: vec![container],
-            volumes: Some(vec![
-                pod::config_map_volume("config", "prometheus-config"),
-                pod::config_map_volume("rules", "prometheus-rules"),
-            ]),
+            containers,
+            volumes: Some(volumes),
             ..PodSpec::default()
         };
         StatefulSet {
@@ -398,7 +426,7 @@ impl Prometheus {
                 selector: app.selector(),
                 template: app.pod_template(BTreeMap::new(), spec),
                 volume_claim_templates: Some(vec![pod::pvc_template(
-                    "data",
+                    DATA_VOLUME,
                     self.storage.as_str(),
                     stack.storage_class.as_ref().map(|c| c.as_str()),
                 )]),
