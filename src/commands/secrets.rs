@@ -118,7 +118,7 @@ fn text(secrets: &[Secret]) -> String {
     if secrets
         .iter()
         .flat_map(|s| &s.keys)
-        .any(|k| k.format != ValueFormat::Plain)
+        .any(|k| matches!(k.format, ValueFormat::Htpasswd | ValueFormat::Bcrypt))
     {
         out.push_str(
             "htpasswd (Debian/Ubuntu: apache2-utils) asks for the password and prints its hash.\n",
@@ -151,6 +151,7 @@ fn secret_text(s: &Secret) -> String {
             ValueFormat::Plain => "",
             ValueFormat::Htpasswd => " (an htpasswd line)",
             ValueFormat::Bcrypt => " (a bcrypt hash)",
+            ValueFormat::File => " (a file's path)",
         };
         out.push_str(&format!(
             "  {label:<8} {:<width$}  {}{format}\n",

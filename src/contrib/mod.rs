@@ -72,6 +72,8 @@ pub struct Offer {
     pub service: ServiceAddress,
     /// Basic-auth credentials clients must send, by reference to an existing Secret.
     pub basic_auth: Option<BasicAuth>,
+    /// For a span store: how many replicas of each index the cluster can hold (0 on one node).
+    pub index_replicas: Option<i32>,
 }
 
 /// A user name and the Secret key holding its password (never the password itself).

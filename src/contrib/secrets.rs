@@ -40,6 +40,8 @@ pub enum ValueFormat {
     Htpasswd,
     /// A bare bcrypt hash (the `basic_auth_users` of a Prometheus-style `web.yml`).
     Bcrypt,
+    /// The contents of a file (a PEM certificate or key), read with `--from-file`.
+    File,
 }
 
 impl SecretKey {
@@ -66,6 +68,7 @@ impl SecretKey {
         match self.format {
             ValueFormat::Plain => format!("--from-literal={key}='<{}>'", self.holds),
             ValueFormat::Htpasswd => format!("--from-literal={key}=\"$(htpasswd -nB '<user>')\""),
+            ValueFormat::File => format!("--from-file={key}='<{}>'", self.holds),
             ValueFormat::Bcrypt => {
                 format!("--from-literal={key}=\"$(htpasswd -nBC 10 '' | cut -d: -f2)\"")
             }

@@ -299,6 +299,9 @@ codes! {
     /// Elasticsearch index replicas are at least the node count, so some stay unassigned and the cluster stays yellow.
     IndexReplicasAboveNodes = "index-replicas-above-nodes", Settings,
         Profile("[elasticsearch]\nnodes = 2\nindex_replicas = 2\n");
+    /// A multi-node Elasticsearch cluster with security on has no transport TLS certificates.
+    TransportTlsMissing = "transport-tls-missing", Settings,
+        Profile("[elasticsearch]\nnodes = 3\n");
 
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,

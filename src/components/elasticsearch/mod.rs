@@ -26,6 +26,7 @@
 //! Files: `mod.rs` settings and contributions, `objects.rs` the Kubernetes objects, `rules.rs`
 //! its alerts.
 
+mod cluster;
 mod objects;
 mod rules;
 
@@ -85,7 +86,25 @@ pub struct Elasticsearch {
     pub password: Option<SecretKeyRef>,
     /// Pinned elasticsearch_exporter image (runs beside the node).
     pub exporter_image: Image,
+    /// Nodes of the cluster, each master-eligible and holding data; spread over zones and
+    /// hosts. An odd count: 3 survive the loss of one.
+    pub nodes: i32,
+    /// Replicas of each Jaeger index (Jaeger's `indices.*.replicas`). Default: 1 on two nodes
+    /// or more (a node may fail without losing spans), 0 on one. Below `nodes`.
+    pub index_replicas: Option<i32>,
+    /// Certificates of the nodes' transport layer (needed by a multi-node cluster with
+    /// `password` set): an existing Secret with `tls.crt`, `tls.key` and `ca.crt`.
+    pub transport_tls: Option<TransportTls>,
     pub alerts: Alerts,
+}
+
+/// `[elasticsearch.transport_tls]`: where the transport certificates come from.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransportTls {
+    /// An existing Secret (`kubernetes.io/tls` layout plus `ca.crt`: what
+    /// `elasticsearch-certutil cert --pem` or cert-manager produce); monstack never writes it.
+    pub secret: crate::model::SecretName,
 }
 
 /// `[elasticsearch.alerts]`.
@@ -136,6 +155,9 @@ impl Default for Elasticsearch {
                 "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
             )
             .expect("invariant: valid default"),
+            nodes: 1,
+            index_replicas: None,
+            transport_tls: None,
             alerts: Alerts::default(),
         }
     }
@@ -158,6 +180,12 @@ impl Component for Elasticsearch {
                 .disk_almost_full
                 .check(&format!("{KEY}.alerts.disk_almost_full")),
         );
+        problems.extend(crate::model::check_replicas(
+            &format!("{KEY}.nodes"),
+            self.nodes,
+            9,
+        ));
+        problems.extend(cluster::problems(self));
         problems
     }
 
@@ -173,6 +201,7 @@ impl Component for Elasticsearch {
                     secret: p.secret.to_string(),
                     key: p.key.to_string(),
                 }),
+                index_replicas: Some(self.index_replicas()),
             }],
             secrets: self
                 .password
@@ -187,10 +216,25 @@ impl Component for Elasticsearch {
                     profile_key: format!("{KEY}.password"),
                     optional: false,
                 })
+                .chain(self.transport_secret(stack))
                 .collect(),
             // No vm.max_map_count node setting is needed: the node runs with
             // node.store.allow_mmap=false.
             prerequisites: storage_class_prerequisite(stack),
+            flows: self
+                .clustered()
+                .then(|| {
+                    contrib::Flow::new(
+                        contrib::Peer::Component(NAME.into()),
+                        contrib::Destination::Port {
+                            app: NAME.into(),
+                            port: cluster::TRANSPORT_PORT_NAME.into(),
+                        },
+                        "nodes of the cluster talk to each other",
+                    )
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }

@@ -348,6 +348,7 @@ fn receivers(stack: &Stack) -> Vec<Offer> {
         kind,
         service: collector_port(stack, name, port),
         basic_auth: None,
+        index_replicas: None,
     })
     .collect()
 }

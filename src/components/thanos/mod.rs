@@ -402,6 +402,7 @@ fn store_apis(stack: &Stack) -> Vec<Offer> {
         kind: ServiceKind::StoreApi,
         service,
         basic_auth: None,
+        index_replicas: None,
     })
     .collect()
 }

@@ -1,0 +1,110 @@
+//! Elasticsearch as a cluster: with `nodes` ≥ 2 every node is master-eligible and holds data,
+//! finds the others through a headless transport Service that publishes pods before they are
+//! ready (a node is ready only once the cluster has formed), and the first start bootstraps
+//! from the StatefulSet's pod names (`cluster.initial_master_nodes`). With security on,
+//! Elasticsearch requires TLS between nodes (its production-mode bootstrap check), so the
+//! certificates come from an existing Secret. Jaeger's indices get one replica, so a node may
+//! fail without losing spans.
+
+use super::{Elasticsearch, KEY, NAME};
+use crate::contrib::{SecretKey, SecretRef, ValueFormat};
+use crate::diag::Code;
+use crate::model::{Problem, Stack};
+
+/// The headless Service nodes discover each other through.
+pub const TRANSPORT_SERVICE: &str = "elasticsearch-transport";
+pub const TRANSPORT_PORT_NAME: &str = "transport";
+pub const TRANSPORT_PORT: i32 = 9300;
+/// Where the transport certificates are mounted, inside the config directory (Elasticsearch
+/// reads key material only from there).
+pub const CERTS_DIR: &str = "certs";
+
+impl Elasticsearch {
+    /// More than one node.
+    pub(super) fn clustered(&self) -> bool {
+        self.nodes > 1
+    }
+
+    /// Replicas of Jaeger's indices: 1 on a cluster, 0 on one node (unless set).
+    pub(super) fn index_replicas(&self) -> i32 {
+        self.index_replicas
+            .unwrap_or(if self.clustered() { 1 } else { 0 })
+    }
+
+    /// Transport TLS is on for a cluster with security on.
+    pub(super) fn transport_tls_secret(&self) -> Option<&str> {
+        self.transport_tls
+            .as_ref()
+            .filter(|_| self.clustered() && self.password.is_some())
+            .map(|t| t.secret.as_str())
+    }
+
+    /// The Secret with the transport certificates, as `monstack secrets` lists it.
+    pub(super) fn transport_secret(&self, stack: &Stack) -> Option<SecretRef> {
+        let file = |key: &str, holds: &str| SecretKey::plain(key, holds).hashed(ValueFormat::File);
+        self.transport_tls_secret().map(|name| SecretRef {
+            name: name.into(),
+            namespace: stack.namespace.to_string(),
+            keys: vec![
+                file("tls.crt", "node certificate (PEM)"),
+                file("tls.key", "node private key (PEM)"),
+                file("ca.crt", "CA certificate (PEM)"),
+            ],
+            profile_key: format!("{KEY}.transport_tls.secret"),
+            optional: false,
+        })
+    }
+
+    /// `elasticsearch-0,elasticsearch-1,...`: the StatefulSet's pod names, which are the node
+    /// names, so the first start elects a master among exactly these.
+    pub(super) fn initial_master_nodes(&self) -> String {
+        (0..self.nodes)
+            .map(|i| format!("{NAME}-{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+pub fn problems(e: &Elasticsearch) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if e.clustered() && e.nodes % 2 == 0 {
+        out.push(Problem::warning(
+            format!("{KEY}.nodes"),
+            Code::EvenMasterNodes,
+            format!(
+                "{} master-eligible nodes elect a master with {} votes: they survive as many failures as {} nodes do",
+                e.nodes,
+                e.nodes / 2 + 1,
+                e.nodes - 1
+            ),
+            format!("run an odd number of nodes: {} or {}", e.nodes - 1, e.nodes + 1),
+        ));
+    }
+    let replicas = e.index_replicas();
+    if replicas < 0 || replicas >= e.nodes {
+        out.push(Problem::error(
+            format!("{KEY}.index_replicas"),
+            Code::IndexReplicasAboveNodes,
+            format!(
+                "index_replicas = {replicas} on {} node(s): a replica is never placed on its primary's node, so some stay unassigned and the cluster stays yellow",
+                e.nodes
+            ),
+            format!(
+                "set elasticsearch.index_replicas between 0 and {} (1 on a cluster), or add nodes",
+                e.nodes - 1
+            ),
+        ));
+    }
+    if e.clustered() && e.password.is_some() && e.transport_tls.is_none() {
+        out.push(Problem::error(
+            format!("{KEY}.nodes"),
+            Code::TransportTlsMissing,
+            format!(
+                "{} nodes with security on (elasticsearch.password) need TLS between nodes: Elasticsearch refuses to form the cluster without it",
+                e.nodes
+            ),
+            "create the certificates (`elasticsearch-certutil ca --pem` then `elasticsearch-certutil cert --pem --ca-cert ca/ca.crt --ca-key ca/ca.key`), store them in a Secret with tls.crt, tls.key and ca.crt, and set elasticsearch.transport_tls = { secret = \"NAME\" } (`monstack secrets` prints the command)",
+        ));
+    }
+    out
+}
