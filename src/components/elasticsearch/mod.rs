@@ -339,3 +339,87 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+
+    fn es(toml_text: &str) -> Elasticsearch {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    fn codes(e: &Elasticsearch) -> Vec<(String, Code)> {
+        e.check(&Stack::default())
+            .into_iter()
+            .map(|p| (p.key, p.diagnostic.code))
+            .collect()
+    }
+
+    const PASSWORD: &str = "password = { secret = \"es\", key = \"password\" }\n";
+
+    #[test]
+    fn a_cluster_gets_one_index_replica_and_one_node_none() {
+        assert_eq!(es("").index_replicas(), 0);
+        assert_eq!(es("nodes = 3").index_replicas(), 1);
+        assert_eq!(es("nodes = 3\nindex_replicas = 2").index_replicas(), 2);
+    }
+
+    #[test]
+    fn replicas_at_least_the_node_count_are_refused() {
+        assert_eq!(
+            codes(&es("nodes = 3\nindex_replicas = 3")),
+            [(
+                "elasticsearch.index_replicas".into(),
+                Code::IndexReplicasAboveNodes
+            )]
+        );
+        assert_eq!(
+            codes(&es("index_replicas = 1")),
+            [(
+                "elasticsearch.index_replicas".into(),
+                Code::IndexReplicasAboveNodes
+            )]
+        );
+    }
+
+    #[test]
+    fn an_even_node_count_is_a_warning() {
+        let p = es("nodes = 4").check(&Stack::default());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].diagnostic.code, Code::EvenMasterNodes);
+        assert!(!p[0].diagnostic.is_error());
+        assert!(codes(&es("nodes = 3")).is_empty());
+    }
+
+    #[test]
+    fn a_secured_cluster_needs_transport_certificates() {
+        assert_eq!(
+            codes(&es(&format!("nodes = 3\n{PASSWORD}"))),
+            [("elasticsearch.nodes".into(), Code::TransportTlsMissing)]
+        );
+        let e = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ secret = \"es-certs\" }}\n"
+        ));
+        assert!(codes(&e).is_empty());
+        let settings = objects::settings(&e);
+        let get = |k: &str| {
+            settings
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("xpack.security.transport.ssl.enabled"), Some("true"));
+        assert_eq!(
+            get("cluster.initial_master_nodes"),
+            Some("elasticsearch-0,elasticsearch-1,elasticsearch-2")
+        );
+        assert_eq!(
+            get("discovery.seed_hosts"),
+            Some(cluster::TRANSPORT_SERVICE)
+        );
+        assert_eq!(get("discovery.type"), None);
+        // One node stays in development mode, transport on loopback.
+        let single = objects::settings(&es(PASSWORD));
+        assert!(single.contains(&("discovery.type", "single-node".into())));
+    }
+}
