@@ -34,7 +34,7 @@ fn compactor_halted(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
             comment: "The Compactor halts instead of retrying errors that need a person (overlapping blocks, a corrupt block).",
             severity: Severity::Warning,
             summary: "Thanos Compactor {{ $labels.pod }} has halted",
-            description: "The Compactor stopped after an error it does not retry: compaction, downsampling and retention are paused, so the bucket grows and long-range queries slow down. Read its log, fix or delete the named block (`thanos tools bucket`), then restart the pod.".into(),
+            description: "The Compactor {{ $labels.namespace }}/{{ $labels.pod }} stopped after an error it does not retry: compaction, downsampling and retention are paused, so the bucket grows and long-range queries slow down. Read its log, fix or delete the named block (`thanos tools bucket`), then restart the pod.".into(),
         }
         .rule(
             stack,
@@ -71,7 +71,7 @@ fn store_errors(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
             name: "ThanosStoreErrors",
             comment: "",
             severity: Severity::Warning,
-            summary: "Thanos Store Gateway fails gRPC requests",
+            summary: "Thanos Store Gateway in {{ $labels.namespace }} fails gRPC requests",
             description: format!(
                 "{{{{ $value | humanizePercentage }}}} of the Store Gateway's requests fail (threshold {}): queries reaching back past the local retention are incomplete or fail.",
                 percent(a.ratio)
