@@ -301,7 +301,7 @@ codes! {
         Profile("[elasticsearch]\nnodes = 2\nindex_replicas = 2\n");
     /// A multi-node Elasticsearch cluster with security on has no transport TLS certificates.
     TransportTlsMissing = "transport-tls-missing", Settings,
-        Profile("[elasticsearch]\nnodes = 3\n");
+        Profile("[elasticsearch]\nnodes = 3\npassword = { secret = \"elasticsearch-credentials\", key = \"password\" }\n");
 
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,

@@ -4,17 +4,26 @@
 
 use super::{COMPACT, QUERY, SIDECAR, STORE};
 use crate::contrib::dashboards::{
-    Colors, INFRASTRUCTURE, Kind, PanelSet, STAT, WIDE, panel, target,
+    Colors, INFRASTRUCTURE, Kind, PanelSet, STAT, WIDE, panel, target, variable,
 };
+
+/// Every selector filters on the dashboard's namespace variable.
+const NS: &str = "namespace=~\"$namespace\"";
 
 pub fn panels() -> PanelSet {
     let rate = |metric: &str, job: &str, by: &str| {
-        format!("sum by ({by}) (rate({metric}{{job=\"{job}\"}}[$__rate_interval]))")
+        format!("sum by ({by}) (rate({metric}{{job=\"{job}\", {NS}}}[$__rate_interval]))")
     };
     PanelSet {
         dashboard: INFRASTRUCTURE,
         row: "Thanos",
-        variables: Vec::new(),
+        // The Infrastructure dashboard's namespace filter (defined once, by whichever set comes
+        // first): here, the namespaces Thanos runs in.
+        variables: vec![variable(
+            "namespace",
+            "Namespace",
+            format!("label_values(up{{job=~\"{SIDECAR}|{QUERY}|{STORE}|{COMPACT}\"}}, namespace)"),
+        )],
         needs: &[],
         panels: vec![
             panel(
@@ -26,7 +35,7 @@ pub fn panels() -> PanelSet {
                 Colors::Thresholds(0.5, 1.0),
                 "1 while the Compactor has halted on an error it does not retry (thanos_compact_halted); ThanosCompactorHalted fires.",
                 vec![target(
-                    format!("max(thanos_compact_halted{{job=\"{COMPACT}\"}})"),
+                    format!("max(thanos_compact_halted{{job=\"{COMPACT}\", {NS}}})"),
                     "halted",
                 )],
             ),
@@ -39,7 +48,7 @@ pub fn panels() -> PanelSet {
                 Colors::Palette,
                 "Blocks the Store Gateway has loaded from the bucket (thanos_bucket_store_blocks_loaded).",
                 vec![target(
-                    format!("sum(thanos_bucket_store_blocks_loaded{{job=\"{STORE}\"}})"),
+                    format!("sum(thanos_bucket_store_blocks_loaded{{job=\"{STORE}\", {NS}}})"),
                     "blocks",
                 )],
             ),
@@ -114,7 +123,7 @@ pub fn panels() -> PanelSet {
                 "Instant and range queries per second by handler (http_requests_total of thanos-query); Grafana's metrics datasource goes through it.",
                 vec![target(
                     format!(
-                        "sum by (handler) (rate(http_requests_total{{job=\"{QUERY}\", handler=~\"query|query_range\"}}[$__rate_interval]))"
+                        "sum by (handler) (rate(http_requests_total{{job=\"{QUERY}\", {NS}, handler=~\"query|query_range\"}}[$__rate_interval]))"
                     ),
                     "{{handler}}",
                 )],
