@@ -98,13 +98,29 @@ pub struct Elasticsearch {
     pub alerts: Alerts,
 }
 
-/// `[elasticsearch.transport_tls]`: where the transport certificates come from.
+/// `[elasticsearch.transport_tls]`: where the transport certificates come from, one of two.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransportTls {
-    /// An existing Secret (`kubernetes.io/tls` layout plus `ca.crt`: what
-    /// `elasticsearch-certutil cert --pem` or cert-manager produce); monstack never writes it.
-    pub secret: crate::model::SecretName,
+    /// An existing Secret with `tls.crt`, `tls.key` and `ca.crt` (PEM), e.g. from
+    /// `elasticsearch-certutil cert --pem`; monstack never writes it. "" unsets it.
+    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    pub secret: Option<crate::model::SecretName>,
+    /// A cert-manager issuer that signs them: monstack renders a `Certificate`, and
+    /// cert-manager writes and renews its Secret. "" unsets it.
+    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    pub issuer: Option<crate::model::DnsLabel>,
+    /// `ClusterIssuer` (default) or `Issuer` (in the stack's namespace).
+    #[serde(default)]
+    pub issuer_kind: IssuerKind,
+}
+
+/// cert-manager's two issuer kinds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+pub enum IssuerKind {
+    #[default]
+    ClusterIssuer,
+    Issuer,
 }
 
 /// `[elasticsearch.alerts]`.
@@ -220,7 +236,10 @@ impl Component for Elasticsearch {
                 .collect(),
             // No vm.max_map_count node setting is needed: the node runs with
             // node.store.allow_mmap=false.
-            prerequisites: storage_class_prerequisite(stack),
+            prerequisites: storage_class_prerequisite(stack)
+                .into_iter()
+                .chain(self.cert_manager_prerequisites())
+                .collect(),
             flows: self
                 .clustered()
                 .then(|| {
@@ -421,5 +440,35 @@ mod cluster_tests {
         // One node stays in development mode, transport on loopback.
         let single = objects::settings(&es(PASSWORD));
         assert!(single.contains(&("discovery.type", "single-node".into())));
+    }
+
+    #[test]
+    fn cert_manager_issues_the_transport_certificate_when_an_issuer_is_named() {
+        let e = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ issuer = \"internal-ca\" }}\n"
+        ));
+        assert!(codes(&e).is_empty());
+        // Not a Secret the user creates, but one the rendered Certificate asks for.
+        assert!(e.transport_secret(&Stack::default()).is_none());
+        let kinds: Vec<String> = e
+            .cert_manager_prerequisites()
+            .into_iter()
+            .map(|p| format!("{} {}", p.kind, p.name))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "CustomResourceDefinition certificates.cert-manager.io",
+                "controller cert-manager",
+                "ClusterIssuer internal-ca",
+            ]
+        );
+        let both = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ issuer = \"ca\", secret = \"certs\" }}\n"
+        ));
+        assert_eq!(
+            codes(&both),
+            [("elasticsearch.transport_tls".into(), Code::InvalidValue)]
+        );
     }
 }

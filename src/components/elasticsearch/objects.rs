@@ -39,6 +39,7 @@ pub fn objects(e: &Elasticsearch, cx: &Context<'_>) -> Vec<Object> {
         out.push(transport_service(&app).into());
         out.push(builders::disruption_budget(&app, NAME).into());
     }
+    out.extend(e.certificate(&app).map(Object::from));
     out
 }
 
