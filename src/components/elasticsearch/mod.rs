@@ -1,4 +1,5 @@
-//! Elasticsearch: the span store of Jaeger, one node (the seed's "1 node, 50GB"). Jaeger 2.20
+//! Elasticsearch: the span store of Jaeger, one node (the seed's "1 node, 50GB") or a cluster
+//! of `nodes` (`cluster.rs`: discovery, transport TLS, one index replica). Jaeger 2.20
 //! is tested against Elasticsearch 9.x and 8.19.x (its README support table and CI images
 //! 9.4.0 / 8.19.0, jaegertracing/jaeger .github/workflows/ci-e2e-elasticsearch.yml@v2.20.0), so
 //! the default image is 9.4.0 and 8.19.x is accepted.
@@ -9,7 +10,8 @@
 //!   max-map-count bootstrap check does not apply and the pod stays within Pod Security
 //!   `restricted`; the cost is some read speed, small for one node of trace data. A
 //!   single-node (`discovery.type=single-node`) cluster is in development mode anyway, where
-//!   bootstrap checks only warn.
+//!   bootstrap checks only warn; a cluster is in production mode, where the check is skipped
+//!   for stores without mmap.
 //! - Heap: `-Xms` = `-Xmx` = `heap`, validated to be at most half the memory limit (the rest
 //!   is Lucene's file cache and the JVM's own memory).
 //! - Security: with `password` set, X-Pack security is on and the `elastic` user's password
@@ -23,8 +25,8 @@
 //!   9114, `--es.uri` on loopback, credentials from `ES_USERNAME`/`ES_PASSWORD`); the
 //!   cluster-health and disk alerts read it.
 //!
-//! Files: `mod.rs` settings and contributions, `objects.rs` the Kubernetes objects, `rules.rs`
-//! its alerts.
+//! Files: `mod.rs` settings and contributions, `cluster.rs` what a multi-node cluster adds and
+//! its checks, `objects.rs` the Kubernetes objects, `rules.rs` its alerts.
 
 mod cluster;
 mod objects;

@@ -1,5 +1,6 @@
 //! Elasticsearch's objects: a ServiceAccount without an API token, a headless Service (the
-//! HTTP API) and a one-node StatefulSet with its data volume.
+//! HTTP API) and a StatefulSet with a data volume per node; for a cluster also the transport
+//! Service, a disruption budget and, with a cert-manager issuer, the transport Certificate.
 
 use std::collections::BTreeMap;
 
