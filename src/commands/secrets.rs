@@ -151,7 +151,7 @@ fn secret_text(s: &Secret) -> String {
             ValueFormat::Plain => "",
             ValueFormat::Htpasswd => " (an htpasswd line)",
             ValueFormat::Bcrypt => " (a bcrypt hash)",
-            ValueFormat::File => " (a file's path)",
+            ValueFormat::File => " (a PEM file)",
         };
         out.push_str(&format!(
             "  {label:<8} {:<width$}  {}{format}\n",

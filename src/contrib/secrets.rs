@@ -68,7 +68,7 @@ impl SecretKey {
         match self.format {
             ValueFormat::Plain => format!("--from-literal={key}='<{}>'", self.holds),
             ValueFormat::Htpasswd => format!("--from-literal={key}=\"$(htpasswd -nB '<user>')\""),
-            ValueFormat::File => format!("--from-file={key}='<{}>'", self.holds),
+            ValueFormat::File => format!("--from-file={key}='<{} file>'", self.holds),
             ValueFormat::Bcrypt => {
                 format!("--from-literal={key}=\"$(htpasswd -nBC 10 '' | cut -d: -f2)\"")
             }
@@ -115,6 +115,15 @@ mod tests {
         assert_eq!(
             bcrypt.from_literal(),
             r#"--from-literal=hash="$(htpasswd -nBC 10 '' | cut -d: -f2)""#
+        );
+    }
+
+    #[test]
+    fn file_keys_are_read_from_a_placeholder_path() {
+        let cert = SecretKey::plain("tls.crt", "node certificate").hashed(ValueFormat::File);
+        assert_eq!(
+            cert.from_literal(),
+            "--from-file=tls.crt='<node certificate file>'"
         );
     }
 }

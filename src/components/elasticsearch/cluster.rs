@@ -124,9 +124,9 @@ impl Elasticsearch {
             name: name.into(),
             namespace: stack.namespace.to_string(),
             keys: vec![
-                file("tls.crt", "node certificate (PEM)"),
-                file("tls.key", "node private key (PEM)"),
-                file("ca.crt", "CA certificate (PEM)"),
+                file("tls.crt", "node certificate"),
+                file("tls.key", "node private key"),
+                file("ca.crt", "CA certificate"),
             ],
             profile_key: format!("{KEY}.transport_tls.secret"),
             optional: false,
