@@ -309,3 +309,18 @@ fn the_compactor_keeps_each_resolution_as_the_profile_says() {
     });
     assert_eq!(replicas, Some(1), "one Compactor per bucket");
 }
+
+#[test]
+fn thanos_without_prometheus_is_an_unmet_need_at_its_enabled_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/large.toml");
+    let failure = pipeline::compile_path(Some(&path), &["prometheus.enabled=false".to_string()])
+        .expect("no internal error")
+        .expect_err("Thanos has no Prometheus pods to join");
+    let needs: Vec<_> = failure
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == monstack::diag::Code::UnmetNeed)
+        .collect();
+    assert_eq!(needs.len(), 1, "{failure}");
+    assert_eq!(needs[0].key.as_deref(), Some("thanos.enabled"));
+}

@@ -63,6 +63,8 @@ pub enum ServiceKind {
     Zipkin,
     /// Serves metrics over Thanos' StoreAPI (gRPC): a sidecar or a Store Gateway.
     StoreApi,
+    /// Scrapes and stores the stack's metrics in pods that take `StoreExtension`s (Prometheus).
+    MetricsStore,
 }
 
 /// A Service offered as a `ServiceKind`.
@@ -309,6 +311,9 @@ impl std::fmt::Display for Capability {
                 ServiceKind::OtlpHttp => "an OTLP/HTTP trace receiver (the Jaeger collector)",
                 ServiceKind::Zipkin => "a Zipkin trace receiver (the Jaeger collector)",
                 ServiceKind::StoreApi => "a Thanos StoreAPI (a sidecar or Store Gateway)",
+                ServiceKind::MetricsStore => {
+                    "a metrics store whose pods take a sidecar (Prometheus)"
+                }
             }),
         }
     }

@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Peer, ScrapeJob, storage_class_prerequisite,
+    Contributions, Destination, Flow, Offer, Peer, ScrapeJob, ServiceKind,
+    storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
@@ -273,6 +274,13 @@ impl Component for Prometheus {
                 ),
             ],
             prerequisites: storage_class_prerequisite(stack),
+            // Its pods take what others add to them (`StoreExtension`: Thanos' sidecar).
+            offers: vec![Offer {
+                kind: ServiceKind::MetricsStore,
+                service: self.service_address(stack),
+                basic_auth: None,
+                index_replicas: None,
+            }],
             ..Contributions::default()
         }
     }

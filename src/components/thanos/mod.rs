@@ -36,8 +36,8 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    Contributions, Destination, Flow, Offer, Peer, Prerequisite, ScrapeJob, SecretKey, SecretRef,
-    ServiceKind, StoreExtension, storage_class_prerequisite,
+    Capability, Contributions, Destination, Flow, Need, Offer, Peer, Prerequisite, ScrapeJob,
+    SecretKey, SecretRef, ServiceKind, StoreExtension, storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, ConditionAlert, RatioAlert, duration};
@@ -369,6 +369,11 @@ impl Component for Thanos {
             ],
             prerequisites: self.prerequisites(stack),
             offers: store_apis(stack),
+            needs: vec![Need {
+                capability: Capability::Service(ServiceKind::MetricsStore),
+                key: format!("{KEY}.enabled"),
+                why: "its sidecar joins the Prometheus pods and uploads their blocks".into(),
+            }],
             metrics_store: vec![StoreExtension {
                 containers: vec![objects::sidecar(self)],
                 volumes: Vec::new(),
