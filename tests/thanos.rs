@@ -308,6 +308,9 @@ fn the_compactor_keeps_each_resolution_as_the_profile_says() {
         _ => None,
     });
     assert_eq!(replicas, Some(1), "one Compactor per bucket");
+    // The Store Gateway's chunk pool fits in its memory limit (2Gi by default): half of it.
+    let store = &pod_containers(&c, "thanos-store")[0];
+    assert_eq!(arg(store, "--chunk-pool-size"), Some("1024MB"));
 }
 
 #[test]

@@ -237,7 +237,15 @@ fn store_args(t: &Thanos) -> Vec<String> {
     let mut args = vec!["store".to_string(), format!("--data-dir={DATA_DIR}/store")];
     args.extend(listen_args());
     args.push(objstore_arg(t));
+    // The default chunk pool (2GB) alone could exceed the memory limit: half of the limit
+    // for chunks, the default 250MB for the index cache, the rest for the process.
+    args.push(format!("--chunk-pool-size={}MB", chunk_pool_mb(t)));
     args
+}
+
+/// Half the Store Gateway's memory limit, in Thanos' MB (2^20 bytes, units.Bytes).
+fn chunk_pool_mb(t: &Thanos) -> u64 {
+    (t.store.resources.limits.memory.value() / 2.0 / (1024.0 * 1024.0)).floor() as u64
 }
 
 fn compact_args(t: &Thanos) -> Vec<String> {
