@@ -70,3 +70,56 @@ fn shortest(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
         (a, b) => a.or(b),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contrib::Contributions;
+    use crate::model::alerts::duration;
+
+    fn collected(extensions: Vec<StoreExtension>) -> Collected {
+        Collected {
+            by_component: vec![(
+                "x",
+                Contributions {
+                    metrics_store: extensions,
+                    ..Contributions::default()
+                },
+            )],
+        }
+    }
+
+    #[test]
+    fn extensions_merge_and_cap_the_retention() {
+        let sidecar = Container {
+            name: "sidecar".into(),
+            ..Container::default()
+        };
+        let e = Extensions::of(&collected(vec![
+            StoreExtension {
+                containers: vec![sidecar],
+                tsdb_mount: Some("/prometheus".into()),
+                replica_label: Some("replica".into()),
+                block_duration: Some(duration("2h")),
+                max_retention: Some(duration("2d")),
+                ..StoreExtension::default()
+            },
+            StoreExtension {
+                replica_label: Some("replica".into()),
+                max_retention: Some(duration("7d")),
+                ..StoreExtension::default()
+            },
+        ]));
+        assert_eq!(e.replica_labels, ["replica"]);
+        assert_eq!(e.block_duration, Some(duration("2h")));
+        assert_eq!(e.retention(&duration("15d")), duration("2d"));
+        assert_eq!(e.retention(&duration("1d")), duration("1d"));
+        let mounts = e.containers[0].volume_mounts.clone().unwrap_or_default();
+        assert_eq!(mounts[0].name, DATA_VOLUME);
+        assert_eq!(mounts[0].mount_path, "/prometheus");
+        // Nothing asked: nothing changes.
+        let none = Extensions::of(&Collected::default());
+        assert_eq!(none.retention(&duration("15d")), duration("15d"));
+        assert!(none.containers.is_empty() && none.replica_labels.is_empty());
+    }
+}

@@ -1,7 +1,9 @@
 //! Prometheus: a StatefulSet of identical replicas (each scrapes everything, so one can fail),
 //! with its TSDB on a volume per pod, configuration and rules from ConfigMaps that it reloads
 //! itself when they change (`--config.auto-reload`: no restart, no lifecycle API), and
-//! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
+//! read-only RBAC for the Kubernetes discovery it uses (pods and nodes). What other components
+//! add to its pods (`contrib::StoreExtension`, e.g. Thanos' sidecar) it applies in
+//! `extend.rs` without knowing who asked.
 
 mod config;
 mod extend;
