@@ -218,6 +218,7 @@ pub enum Preset {
     Production,
     CostOptimized,
     Dev,
+    Large,
 }
 
 #[derive(Debug, Args)]

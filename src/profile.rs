@@ -12,6 +12,7 @@ pub const EMBEDDED_DEFAULT: &str = include_str!("../profiles/production.toml");
 pub const PRESET_PRODUCTION: &str = EMBEDDED_DEFAULT;
 pub const PRESET_COST_OPTIMIZED: &str = include_str!("../profiles/cost-optimized.toml");
 pub const PRESET_DEV: &str = include_str!("../profiles/dev.toml");
+pub const PRESET_LARGE: &str = include_str!("../profiles/large.toml");
 /// The top-level key naming a profile's parent, relative to the profile's directory.
 pub const EXTENDS: &str = "extends";
 /// How override sources are named.

@@ -119,10 +119,22 @@ fn secrets_are_listed_in_the_namespace_of_the_pods_that_read_them() {
     }
 }
 
-/// Every value in a `--from-literal=KEY=VALUE` is a quoted `'<placeholder>'` (or, for a
-/// hashed format, the htpasswd command that prompts for it): no value can be printed.
+/// Every value in a `--from-literal=KEY=VALUE` (or `--from-file=KEY=PATH`, for certificates) is
+/// a quoted `'<placeholder>'` (or, for a hashed format, the htpasswd command that prompts for
+/// it): no value can be printed.
 fn assert_only_placeholders(output: &str) {
-    let arguments: Vec<&str> = output.split("--from-literal=").skip(1).collect();
+    let arguments: Vec<&str> = output
+        .split("--from-literal=")
+        .skip(1)
+        // The footer's advice names `--from-file=KEY=PATH` itself.
+        .chain(
+            output
+                .split("--from-file=")
+                .skip(1)
+                .filter(|a| !a.starts_with("KEY=PATH`")),
+        )
+        .map(|a| a.split(" --from-").next().unwrap_or(a))
+        .collect();
     assert!(!arguments.is_empty(), "no --from-literal in:\n{output}");
     for argument in arguments {
         let (key, value) = argument.split_once('=').expect("KEY=VALUE");

@@ -169,9 +169,16 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
         );
         // Every shipped profile runs Prometheus and Jaeger; Loki offers its datasource exactly
         // where it is rendered.
+        // The metrics datasource is Thanos Query where Thanos is rendered (it replaces
+        // Prometheus'), Prometheus elsewhere.
+        let thanos = c
+            .manifest
+            .objects()
+            .any(|o| o.kind() == "Deployment" && o.name() == "thanos-query");
+        let metrics = if thanos { "thanos-query" } else { "prometheus" };
         let mut datasources = BTreeSet::from([
             ("jaeger".to_string(), "jaeger".to_string()),
-            ("prometheus".to_string(), "prometheus".to_string()),
+            ("prometheus".to_string(), metrics.to_string()),
         ]);
         if c.manifest
             .objects()

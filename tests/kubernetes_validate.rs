@@ -83,8 +83,10 @@ fn kubernetes_validate_accepts_the_ingress_nginx_variant() {
             && files.len() == 1,
         "the variant renders its Ingresses into access.yaml"
     );
-    let output = kubernetes_validate(&tool, &files);
-    assert!(output.status.success(), "{}", describe(&output));
+    for version in KUBERNETES_VERSIONS {
+        let output = kubernetes_validate(&tool, version, &files);
+        assert!(output.status.success(), "{version}: {}", describe(&output));
+    }
 }
 
 /// Proves the check above has teeth: `--strict` must reject a misspelled field, which the
@@ -155,6 +157,41 @@ fn custom_resources_match_their_crds() {
         stdout.contains(&format!("PASS={expected} FAIL=0")),
         "every custom resource is checked against its CRD: {stdout}"
     );
+}
+
+/// `large` with cert-manager issuing Elasticsearch's transport certificate: the rendered
+/// `Certificate` matches cert-manager's CRD (v1.21.1), and the StatefulSet mounts its Secret.
+#[test]
+fn the_transport_certificate_matches_cert_managers_crd() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let compilation = match monstack::pipeline::compile_path(
+        Some(&root.join("profiles/large.toml")),
+        &[
+            "elasticsearch.transport_tls.secret=".to_string(),
+            "elasticsearch.transport_tls.issuer=\"internal-ca\"".to_string(),
+        ],
+    )
+    .expect("no internal error")
+    {
+        Ok(c) => c,
+        Err(failure) => panic!("large with an issuer does not compile:\n{failure}"),
+    };
+    let certificates = compilation
+        .manifest
+        .objects()
+        .filter(|o| o.kind() == "Certificate")
+        .count();
+    assert_eq!(certificates, 1);
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    for f in monstack::emit::files(&compilation).expect("rendering YAML") {
+        std::fs::write(dir.path().join(&f.name), &f.content).expect("writing a rendered file");
+    }
+    let Some(output) = crd_validate(dir.path()) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(stdout.contains("Certificate=1"), "{stdout}");
 }
 
 #[test]

@@ -135,7 +135,7 @@ enum Threshold {
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 21] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 25] = [
     (
         "ElevatedErrorRate",
         "applications",
@@ -283,7 +283,38 @@ const SEED: [(&str, &str, &str, Threshold, &str); 21] = [
         Threshold::Ratio(0.1),
         "10m",
     ),
+    (
+        "ThanosCompactorHalted",
+        "thanos",
+        "compactor_halted",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "ThanosSidecarUploadFailures",
+        "thanos",
+        "upload_failures",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "ThanosStoreErrors",
+        "thanos",
+        "store_errors",
+        Threshold::Ratio(0.05),
+        "5m",
+    ),
+    (
+        "ThanosSidecarPrometheusDown",
+        "thanos",
+        "prometheus_unreachable",
+        Threshold::None,
+        "15m",
+    ),
 ];
+
+/// Components a profile must turn on (`enabled = true`); the others are on unless turned off.
+const OFF_BY_DEFAULT: &[&str] = &["thanos"];
 
 /// One alert as the profile sets it.
 #[derive(Debug, Clone, Copy)]
@@ -323,7 +354,7 @@ fn profile_alerts(profile: &Path) -> ProfileAlerts {
             s.enabled &= owner
                 .get("enabled")
                 .and_then(|v| v.as_bool())
-                .unwrap_or(true);
+                .unwrap_or(!OFF_BY_DEFAULT.contains(&component));
             (name, s)
         })
         .collect();
@@ -1656,6 +1687,157 @@ fn elasticsearch_disk_almost_full(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// A halted Compactor fires; a running one does not.
+fn thanos_compactor_halted(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let halted = |pod: &'static str, value: f64| {
+        let labels = [
+            ("job", "thanos-compact"),
+            ("namespace", "monitoring"),
+            ("pod", pod),
+        ];
+        series("thanos_compact_halted", &labels, gauge(value, t.steps))
+    };
+    TestGroup {
+        name: "ThanosCompactorHalted: a halted compactor fires, a running one does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![halted("halted-0", 1.0), halted("running-0", 0.0)],
+        alert_rule_test: alert_checks(
+            "ThanosCompactorHalted",
+            &t,
+            expected(
+                r,
+                "ThanosCompactorHalted",
+                "warning",
+                &[("namespace", "monitoring"), ("pod", "halted-0")],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// A sidecar whose bucket operations fail fires; one whose failure counter stands still does not.
+fn thanos_sidecar_upload_failures(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let failures = |pod: &'static str, values: String| {
+        let labels = [
+            ("job", "thanos-sidecar"),
+            ("namespace", "monitoring"),
+            ("pod", pod),
+            ("operation", "upload"),
+        ];
+        series(
+            "thanos_objstore_bucket_operation_failures_total",
+            &labels,
+            values,
+        )
+    };
+    TestGroup {
+        name: "ThanosSidecarUploadFailures: failing uploads fire, a still counter does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            // One failure per second.
+            failures("prometheus-0", counter(STEP as f64, t.steps)),
+            failures("prometheus-1", gauge(4.0, t.steps)),
+        ],
+        alert_rule_test: alert_checks(
+            "ThanosSidecarUploadFailures",
+            &t,
+            expected(
+                r,
+                "ThanosSidecarUploadFailures",
+                "critical",
+                &[("namespace", "monitoring"), ("pod", "prometheus-0")],
+                1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// Failed requests above the threshold share fire in one namespace, below it in the other do not.
+fn thanos_store_errors(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let grpc = |namespace: &'static str, failed_share: f64| {
+        let started = [("job", "thanos-store"), ("namespace", namespace)];
+        let failed = [
+            ("job", "thanos-store"),
+            ("namespace", namespace),
+            ("grpc_code", "Unavailable"),
+        ];
+        [
+            series(
+                "grpc_server_started_total",
+                &started,
+                counter(100.0 * STEP as f64, t.steps),
+            ),
+            series(
+                "grpc_server_handled_total",
+                &failed,
+                counter(100.0 * failed_share * STEP as f64, t.steps),
+            ),
+        ]
+    };
+    let mut input_series: Vec<Series> = grpc("monitoring", hot).into();
+    input_series.extend(grpc("other", cold));
+    TestGroup {
+        name: format!(
+            "ThanosStoreErrors: {hot} failing fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "ThanosStoreErrors",
+            &t,
+            expected(
+                r,
+                "ThanosStoreErrors",
+                "warning",
+                &[("namespace", "monitoring")],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// A sidecar that sees its Prometheus down fires; one that sees it up does not.
+fn thanos_sidecar_prometheus_down(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let up = |pod: &'static str, value: f64| {
+        let labels = [
+            ("job", "thanos-sidecar"),
+            ("namespace", "monitoring"),
+            ("pod", pod),
+        ];
+        series(
+            "thanos_sidecar_prometheus_up",
+            &labels,
+            gauge(value, t.steps),
+        )
+    };
+    TestGroup {
+        name: "ThanosSidecarPrometheusDown: a sidecar without its Prometheus fires".into(),
+        interval: seconds(STEP),
+        input_series: vec![up("prometheus-0", 0.0), up("prometheus-1", 1.0)],
+        alert_rule_test: alert_checks(
+            "ThanosSidecarPrometheusDown",
+            &t,
+            expected(
+                r,
+                "ThanosSidecarPrometheusDown",
+                "critical",
+                &[("namespace", "monitoring"), ("pod", "prometheus-0")],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
@@ -1701,6 +1883,10 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
             "JaegerServiceLatency" => jaeger_service_latency(r, s),
             "ElasticsearchClusterRed" => elasticsearch_cluster_red(r, s),
             "ElasticsearchDiskAlmostFull" => elasticsearch_disk_almost_full(r, s),
+            "ThanosCompactorHalted" => thanos_compactor_halted(r, s),
+            "ThanosSidecarUploadFailures" => thanos_sidecar_upload_failures(r, s),
+            "ThanosStoreErrors" => thanos_store_errors(r, s),
+            "ThanosSidecarPrometheusDown" => thanos_sidecar_prometheus_down(r, s),
             other => panic!("no test scenario for alert {other}"),
         });
     }
@@ -2060,7 +2246,8 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 | "NodeFilesystemFillingUp"
                 | "NodeFilesystemAlmostFull"
                 | "NodeMemoryPressure"
-                | "LokiRequestErrors" => "{{ $value | humanizePercentage }}",
+                | "LokiRequestErrors"
+                | "ThanosStoreErrors" => "{{ $value | humanizePercentage }}",
                 "LokiDiscardingLines" => "{{ $value | humanize }}",
                 "LokiCompactorNotRunning" => "{{ $labels.job }}",
                 "HighLatency" => "{{ $value | humanizeDuration }}",

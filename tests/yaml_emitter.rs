@@ -22,8 +22,8 @@ where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let expected = serde_yaml_ng::to_string(value).unwrap();
-    let ours = fast_to_string(value)
-        .unwrap_or_else(|_| panic!("the fast writer gave up on {value:?}"));
+    let ours =
+        fast_to_string(value).unwrap_or_else(|_| panic!("the fast writer gave up on {value:?}"));
     assert_eq!(ours, expected, "for {value:?}");
     let back: T = serde_yaml_ng::from_str(&ours).unwrap();
     assert_eq!(&back, value, "round trip of {ours:?}");

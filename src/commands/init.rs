@@ -27,6 +27,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         Preset::Production => profile::PRESET_PRODUCTION,
         Preset::CostOptimized => profile::PRESET_COST_OPTIMIZED,
         Preset::Dev => profile::PRESET_DEV,
+        Preset::Large => profile::PRESET_LARGE,
     };
     let extends_parent = text.contains(&format!("extends = \"{PARENT}\""));
     if extends_parent && args.path.file_name().is_some_and(|n| n == PARENT) {

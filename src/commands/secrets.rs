@@ -115,11 +115,12 @@ fn text(secrets: &[Secret]) -> String {
         "\nReplace each '<...>' with the value. A value typed on the command line stays in the\n\
          shell history; `--from-file=KEY=PATH` reads it from a file instead.\n",
     );
-    if secrets
-        .iter()
-        .flat_map(|s| &s.keys)
-        .any(|k| !matches!(k.format, ValueFormat::Plain | ValueFormat::PemFile))
-    {
+    if secrets.iter().flat_map(|s| &s.keys).any(|k| {
+        !matches!(
+            k.format,
+            ValueFormat::Plain | ValueFormat::PemFile | ValueFormat::File
+        )
+    }) {
         out.push_str(
             "htpasswd (Debian/Ubuntu: apache2-utils) asks for the password and prints its hash.\n",
         );
@@ -154,6 +155,7 @@ fn secret_text(s: &Secret) -> String {
             ValueFormat::PemFile => "",
             ValueFormat::WebConfig => " (exporter-toolkit web.yml)",
             ValueFormat::Bcrypt => " (a bcrypt hash)",
+            ValueFormat::File => " (a PEM file)",
         };
         out.push_str(&format!(
             "  {label:<8} {:<width$}  {}{format}\n",

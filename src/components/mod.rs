@@ -22,6 +22,7 @@ mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
+mod thanos;
 
 use serde::de::DeserializeOwned;
 
@@ -132,6 +133,7 @@ fn resolve<C: Component>(doc: &Document<'_>) -> Typed<Box<dyn Resolved>> {
 pub const ALL: &[Entry] = &[
     entry::<namespace::Namespace>(),
     entry::<prometheus::Prometheus>(),
+    entry::<thanos::Thanos>(),
     entry::<alertmanager::Alertmanager>(),
     entry::<kube_state_metrics::KubeStateMetrics>(),
     entry::<grafana::Grafana>(),

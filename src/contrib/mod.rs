@@ -11,6 +11,7 @@
 pub mod access;
 pub mod dashboards;
 pub mod flows;
+pub mod metrics_store;
 pub mod rules;
 pub mod scrape;
 pub mod secrets;
@@ -20,6 +21,7 @@ use crate::model::endpoints::{AlertReceiver, Datasource, ServiceAddress};
 pub use access::{Exposure, Router, RouterKind, Tls};
 pub use dashboards::{Dashboard, PanelSet};
 pub use flows::{Destination, Flow, Peer};
+pub use metrics_store::StoreExtension;
 pub use rules::{Alert, Record, Rule, RuleGroup, Severity};
 pub use scrape::ScrapeJob;
 pub use secrets::{SecretKey, SecretRef, ValueFormat};
@@ -50,6 +52,8 @@ pub struct Contributions {
     pub exposures: Vec<Exposure>,
     /// How exposures are reached from outside; contributed by the access component only.
     pub router: Option<Router>,
+    /// What this component adds to the metrics store's pods (a sidecar and its TSDB settings).
+    pub metrics_store: Vec<StoreExtension>,
 }
 
 /// What an offered Service does.
@@ -63,6 +67,10 @@ pub enum ServiceKind {
     OtlpHttp,
     /// Receives spans in Zipkin's format (`/api/v2/spans`).
     Zipkin,
+    /// Serves metrics over Thanos' StoreAPI (gRPC): a sidecar or a Store Gateway.
+    StoreApi,
+    /// Scrapes and stores the stack's metrics in pods that take `StoreExtension`s (Prometheus).
+    MetricsStore,
 }
 
 /// A Service offered as a `ServiceKind`.
@@ -72,6 +80,8 @@ pub struct Offer {
     pub service: ServiceAddress,
     /// Basic-auth credentials clients must send, by reference to an existing Secret.
     pub basic_auth: Option<BasicAuth>,
+    /// For a span store: how many replicas of each index the cluster can hold (0 on one node).
+    pub index_replicas: Option<i32>,
 }
 
 /// A user name and the Secret key holding its password (never the password itself).
@@ -177,9 +187,33 @@ impl Collected {
         self.all().flat_map(|c| c.panels.iter())
     }
 
-    /// Every datasource offered, in registry order.
+    /// Every datasource offered, in registry order, except those another offered datasource
+    /// replaces (Thanos Query's metrics datasource replaces Prometheus').
     pub fn datasources(&self) -> impl Iterator<Item = &Datasource> {
+        self.offered_datasources()
+            .filter(|d| !self.is_replaced(&d.uid))
+    }
+
+    /// Every datasource offered, replaced ones included.
+    fn offered_datasources(&self) -> impl Iterator<Item = &Datasource> {
         self.all().flat_map(|c| c.datasources.iter())
+    }
+
+    /// Whether another offered datasource replaces the one with this uid.
+    pub fn is_replaced(&self, uid: &str) -> bool {
+        self.offered_datasources()
+            .any(|d| d.replaces.as_deref() == Some(uid))
+    }
+
+    /// The datasource `replacement` replaces, when it is offered.
+    pub fn replaced_by<'a>(&'a self, replacement: &Datasource) -> Option<&'a Datasource> {
+        let uid = replacement.replaces.as_deref()?;
+        self.offered_datasources().find(|d| d.uid == uid)
+    }
+
+    /// What other components add to the metrics store's pods, in registry order.
+    pub fn metrics_store_extensions(&self) -> impl Iterator<Item = &StoreExtension> {
+        self.all().flat_map(|c| c.metrics_store.iter())
     }
 
     pub fn alert_receiver(&self) -> Option<&AlertReceiver> {
@@ -230,6 +264,13 @@ impl Collected {
         self.all()
             .flat_map(|c| c.offers.iter())
             .find(|o| o.kind == kind)
+    }
+
+    /// Every Service offered as `kind`, in registry order.
+    pub fn offers(&self, kind: ServiceKind) -> impl Iterator<Item = &Offer> {
+        self.all()
+            .flat_map(|c| c.offers.iter())
+            .filter(move |o| o.kind == kind)
     }
 
     /// Extra namespaces, once each (the first request's level and reason; components that
@@ -285,6 +326,10 @@ impl std::fmt::Display for Capability {
                 ServiceKind::OtlpGrpc => "an OTLP/gRPC trace receiver (the Jaeger collector)",
                 ServiceKind::OtlpHttp => "an OTLP/HTTP trace receiver (the Jaeger collector)",
                 ServiceKind::Zipkin => "a Zipkin trace receiver (the Jaeger collector)",
+                ServiceKind::StoreApi => "a Thanos StoreAPI (a sidecar or Store Gateway)",
+                ServiceKind::MetricsStore => {
+                    "a metrics store whose pods take a sidecar (Prometheus)"
+                }
             }),
         }
     }

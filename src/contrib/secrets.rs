@@ -49,6 +49,8 @@ pub enum ValueFormat {
     Bcrypt,
     /// A whole Prometheus-style `web.yml` letting one user in with a bcrypt hash.
     WebConfig,
+    /// The contents of a file (a PEM certificate or key), read with `--from-file`.
+    File,
 }
 
 impl SecretKey {
@@ -98,6 +100,7 @@ impl SecretKey {
                 )
             }
             ValueFormat::PemFile => format!("--{}='<{}>'", tls_flag(key), self.holds),
+            ValueFormat::File => format!("--from-file={key}='<{} file>'", self.holds),
             ValueFormat::Bcrypt => {
                 format!("--from-literal={key}=\"$(htpasswd -nBC 10 '' | cut -d: -f2)\"")
             }
@@ -183,6 +186,15 @@ mod tests {
             create_command("monitoring", "monitoring-tls", &keys),
             "kubectl -n monitoring create secret tls monitoring-tls \
              --cert='<certificate chain PEM file>' --key='<private key PEM file>'"
+        );
+    }
+
+    #[test]
+    fn file_keys_are_read_from_a_placeholder_path() {
+        let cert = SecretKey::plain("tls.crt", "node certificate").hashed(ValueFormat::File);
+        assert_eq!(
+            cert.from_literal(),
+            "--from-file=tls.crt='<node certificate file>'"
         );
     }
 }

@@ -287,6 +287,21 @@ codes! {
     /// Log retention is not a whole number of days, which the compactor cannot apply.
     RetentionNotWholeDays = "retention-not-whole-days", Settings,
         Profile("[loki]\nretention = \"36h\"\n");
+    /// Thanos keeps raw samples in the bucket for less time than Prometheus keeps them on its own volume.
+    RetentionBelowLocal = "retention-below-local", Settings,
+        Profile("[thanos]\nenabled = true\nlocal_retention = \"7d\"\n\n[thanos.storage]\nbucket = \"metrics\"\nendpoint = \"fra1.digitaloceanspaces.com\"\ncredentials_secret = \"thanos-s3\"\n\n[thanos.retention]\nraw = \"3d\"\n");
+    /// Thanos' per-resolution retentions are out of order (raw ≤ 5m ≤ 1h) or below the Compactor's minimum (raw 40h, 5m 10d).
+    DownsamplingRetentionOrder = "downsampling-retention-order", Settings,
+        Profile("[thanos]\nenabled = true\n\n[thanos.storage]\nbucket = \"metrics\"\nendpoint = \"fra1.digitaloceanspaces.com\"\ncredentials_secret = \"thanos-s3\"\n\n[thanos.retention]\ndownsampled_5m = \"400d\"\ndownsampled_1h = \"90d\"\n");
+    /// An even number of master-eligible Elasticsearch nodes tolerates no more failures than one node fewer (a warning).
+    EvenMasterNodes = "even-master-nodes", Settings,
+        Profile("[elasticsearch]\nnodes = 2\n");
+    /// Elasticsearch index replicas are at least the node count, so some stay unassigned and the cluster stays yellow.
+    IndexReplicasAboveNodes = "index-replicas-above-nodes", Settings,
+        Profile("[elasticsearch]\nnodes = 2\nindex_replicas = 2\n");
+    /// A multi-node Elasticsearch cluster with security on has no transport TLS certificates.
+    TransportTlsMissing = "transport-tls-missing", Settings,
+        Profile("[elasticsearch]\nnodes = 3\npassword = { secret = \"elasticsearch-credentials\", key = \"password\" }\n");
 
     /// ingress-nginx is chosen to expose the UIs; it was retired in March 2026 and gets no security fixes (a warning).
     IngressNginxEndOfLife = "ingress-nginx-end-of-life", Settings,

@@ -76,4 +76,8 @@ pub struct Datasource {
     /// Credentials the Service asks for (the program's own web auth), by reference.
     #[serde(skip)]
     pub basic_auth: Option<crate::contrib::BasicAuth>,
+    /// The uid of a datasource this one replaces (Thanos Query serves the same series as the
+    /// Prometheus replicas behind it, deduplicated): Grafana provisions only the replacement,
+    /// and it inherits the replaced one's `min_interval` when it sets none.
+    pub replaces: Option<String>,
 }

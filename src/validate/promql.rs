@@ -306,6 +306,7 @@ mod tests {
                         },
                         min_interval: None,
                         basic_auth: None,
+                        replaces: None,
                     }],
                     ..Contributions::default()
                 },

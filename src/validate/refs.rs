@@ -293,11 +293,28 @@ fn secrets_read(spec: &k8s_openapi::api::core::v1::PodSpec) -> BTreeSet<String> 
     volumes.chain(env).chain(env_from).collect()
 }
 
-/// monstack never renders Secrets: every Secret a pod reads must be one the profile names, so
-/// a typo in a component cannot point a pod at a Secret nobody creates.
+/// Secrets a rendered cert-manager `Certificate` has its controller write (`spec.secretName`).
+fn issued_secrets<'a>(objects: &[&'a Object]) -> Vec<(&'a str, &'a str)> {
+    objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Custom(cr)
+                if cr.kind == "Certificate" && cr.api_version.starts_with("cert-manager.io/") =>
+            {
+                Some((o.namespace()?, cr.spec.get("secretName")?.as_str()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// monstack never renders Secrets: every Secret a pod reads must be one the profile names (or
+/// one a rendered cert-manager Certificate issues), so a typo in a component cannot point a pod
+/// at a Secret nobody creates.
 fn secret_references(objects: &[&Object], endpoints: &Collected) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let declared = endpoints.secret_names();
+    let mut declared = endpoints.secret_names();
+    declared.extend(issued_secrets(objects));
     for o in objects {
         let Some(spec) = o.pod_template().and_then(|t| t.spec.as_ref()) else {
             continue;

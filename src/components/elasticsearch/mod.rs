@@ -1,4 +1,5 @@
-//! Elasticsearch: the span store of Jaeger, one node (the seed's "1 node, 50GB"). Jaeger 2.20
+//! Elasticsearch: the span store of Jaeger, one node (the seed's "1 node, 50GB") or a cluster
+//! of `nodes` (`cluster.rs`: discovery, transport TLS, one index replica). Jaeger 2.20
 //! is tested against Elasticsearch 9.x and 8.19.x (its README support table and CI images
 //! 9.4.0 / 8.19.0, jaegertracing/jaeger .github/workflows/ci-e2e-elasticsearch.yml@v2.20.0), so
 //! the default image is 9.4.0 and 8.19.x is accepted.
@@ -9,7 +10,8 @@
 //!   max-map-count bootstrap check does not apply and the pod stays within Pod Security
 //!   `restricted`; the cost is some read speed, small for one node of trace data. A
 //!   single-node (`discovery.type=single-node`) cluster is in development mode anyway, where
-//!   bootstrap checks only warn.
+//!   bootstrap checks only warn; a cluster is in production mode, where the check is skipped
+//!   for stores without mmap.
 //! - Heap: `-Xms` = `-Xmx` = `heap`, validated to be at most half the memory limit (the rest
 //!   is Lucene's file cache and the JVM's own memory).
 //! - Security: with `password` set, X-Pack security is on and the `elastic` user's password
@@ -23,9 +25,10 @@
 //!   9114, `--es.uri` on loopback, credentials from `ES_USERNAME`/`ES_PASSWORD`); the
 //!   cluster-health and disk alerts read it.
 //!
-//! Files: `mod.rs` settings and contributions, `objects.rs` the Kubernetes objects, `rules.rs`
-//! its alerts.
+//! Files: `mod.rs` settings and contributions, `cluster.rs` what a multi-node cluster adds and
+//! its checks, `objects.rs` the Kubernetes objects, `rules.rs` its alerts.
 
+mod cluster;
 mod objects;
 mod rules;
 
@@ -85,7 +88,41 @@ pub struct Elasticsearch {
     pub password: Option<SecretKeyRef>,
     /// Pinned elasticsearch_exporter image (runs beside the node).
     pub exporter_image: Image,
+    /// Nodes of the cluster, each master-eligible and holding data; spread over zones and
+    /// hosts. An odd count: 3 survive the loss of one.
+    pub nodes: i32,
+    /// Replicas of each Jaeger index (Jaeger's `indices.*.replicas`). Default: 1 on two nodes
+    /// or more (a node may fail without losing spans), 0 on one. Below `nodes`.
+    pub index_replicas: Option<i32>,
+    /// Certificates of the nodes' transport layer (needed by a multi-node cluster with
+    /// `password` set): an existing Secret with `tls.crt`, `tls.key` and `ca.crt`.
+    pub transport_tls: Option<TransportTls>,
     pub alerts: Alerts,
+}
+
+/// `[elasticsearch.transport_tls]`: where the transport certificates come from, one of two.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransportTls {
+    /// An existing Secret with `tls.crt`, `tls.key` and `ca.crt` (PEM), e.g. from
+    /// `elasticsearch-certutil cert --pem`; monstack never writes it. "" unsets it.
+    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    pub secret: Option<crate::model::SecretName>,
+    /// A cert-manager issuer that signs them: monstack renders a `Certificate`, and
+    /// cert-manager writes and renews its Secret. "" unsets it.
+    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    pub issuer: Option<crate::model::DnsLabel>,
+    /// `ClusterIssuer` (default) or `Issuer` (in the stack's namespace).
+    #[serde(default)]
+    pub issuer_kind: IssuerKind,
+}
+
+/// cert-manager's two issuer kinds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+pub enum IssuerKind {
+    #[default]
+    ClusterIssuer,
+    Issuer,
 }
 
 /// `[elasticsearch.alerts]`.
@@ -136,6 +173,9 @@ impl Default for Elasticsearch {
                 "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
             )
             .expect("invariant: valid default"),
+            nodes: 1,
+            index_replicas: None,
+            transport_tls: None,
             alerts: Alerts::default(),
         }
     }
@@ -158,6 +198,12 @@ impl Component for Elasticsearch {
                 .disk_almost_full
                 .check(&format!("{KEY}.alerts.disk_almost_full")),
         );
+        problems.extend(crate::model::check_replicas(
+            &format!("{KEY}.nodes"),
+            self.nodes,
+            9,
+        ));
+        problems.extend(cluster::problems(self));
         problems
     }
 
@@ -173,6 +219,7 @@ impl Component for Elasticsearch {
                     secret: p.secret.to_string(),
                     key: p.key.to_string(),
                 }),
+                index_replicas: Some(self.index_replicas()),
             }],
             secrets: self
                 .password
@@ -187,10 +234,28 @@ impl Component for Elasticsearch {
                     profile_key: format!("{KEY}.password"),
                     optional: false,
                 })
+                .chain(self.transport_secret(stack))
                 .collect(),
             // No vm.max_map_count node setting is needed: the node runs with
             // node.store.allow_mmap=false.
-            prerequisites: storage_class_prerequisite(stack),
+            prerequisites: storage_class_prerequisite(stack)
+                .into_iter()
+                .chain(self.cert_manager_prerequisites())
+                .collect(),
+            flows: self
+                .clustered()
+                .then(|| {
+                    contrib::Flow::new(
+                        contrib::Peer::Component(NAME.into()),
+                        contrib::Destination::Port {
+                            app: NAME.into(),
+                            port: cluster::TRANSPORT_PORT_NAME.into(),
+                        },
+                        "nodes of the cluster talk to each other",
+                    )
+                })
+                .into_iter()
+                .collect(),
             ..Contributions::default()
         }
     }
@@ -292,6 +357,120 @@ mod tests {
             es("image = \"docker.elastic.co/elasticsearch/elasticsearch:8.19.0\"")
                 .check(&Stack::default())
                 .is_empty()
+        );
+    }
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+
+    fn es(toml_text: &str) -> Elasticsearch {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    fn codes(e: &Elasticsearch) -> Vec<(String, Code)> {
+        e.check(&Stack::default())
+            .into_iter()
+            .map(|p| (p.key, p.diagnostic.code))
+            .collect()
+    }
+
+    const PASSWORD: &str = "password = { secret = \"es\", key = \"password\" }\n";
+
+    #[test]
+    fn a_cluster_gets_one_index_replica_and_one_node_none() {
+        assert_eq!(es("").index_replicas(), 0);
+        assert_eq!(es("nodes = 3").index_replicas(), 1);
+        assert_eq!(es("nodes = 3\nindex_replicas = 2").index_replicas(), 2);
+    }
+
+    #[test]
+    fn replicas_at_least_the_node_count_are_refused() {
+        assert_eq!(
+            codes(&es("nodes = 3\nindex_replicas = 3")),
+            [(
+                "elasticsearch.index_replicas".into(),
+                Code::IndexReplicasAboveNodes
+            )]
+        );
+        assert_eq!(
+            codes(&es("index_replicas = 1")),
+            [(
+                "elasticsearch.index_replicas".into(),
+                Code::IndexReplicasAboveNodes
+            )]
+        );
+    }
+
+    #[test]
+    fn an_even_node_count_is_a_warning() {
+        let p = es("nodes = 4").check(&Stack::default());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].diagnostic.code, Code::EvenMasterNodes);
+        assert!(!p[0].diagnostic.is_error());
+        assert!(codes(&es("nodes = 3")).is_empty());
+    }
+
+    #[test]
+    fn a_secured_cluster_needs_transport_certificates() {
+        assert_eq!(
+            codes(&es(&format!("nodes = 3\n{PASSWORD}"))),
+            [("elasticsearch.nodes".into(), Code::TransportTlsMissing)]
+        );
+        let e = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ secret = \"es-certs\" }}\n"
+        ));
+        assert!(codes(&e).is_empty());
+        let settings = objects::settings(&e);
+        let get = |k: &str| {
+            settings
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("xpack.security.transport.ssl.enabled"), Some("true"));
+        assert_eq!(
+            get("cluster.initial_master_nodes"),
+            Some("elasticsearch-0,elasticsearch-1,elasticsearch-2")
+        );
+        assert_eq!(
+            get("discovery.seed_hosts"),
+            Some(cluster::TRANSPORT_SERVICE)
+        );
+        assert_eq!(get("discovery.type"), None);
+        // One node stays in development mode, transport on loopback.
+        let single = objects::settings(&es(PASSWORD));
+        assert!(single.contains(&("discovery.type", "single-node".into())));
+    }
+
+    #[test]
+    fn cert_manager_issues_the_transport_certificate_when_an_issuer_is_named() {
+        let e = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ issuer = \"internal-ca\" }}\n"
+        ));
+        assert!(codes(&e).is_empty());
+        // Not a Secret the user creates, but one the rendered Certificate asks for.
+        assert!(e.transport_secret(&Stack::default()).is_none());
+        let kinds: Vec<String> = e
+            .cert_manager_prerequisites()
+            .into_iter()
+            .map(|p| format!("{} {}", p.kind, p.name))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "CustomResourceDefinition certificates.cert-manager.io",
+                "controller cert-manager",
+                "ClusterIssuer internal-ca",
+            ]
+        );
+        let both = es(&format!(
+            "nodes = 3\n{PASSWORD}transport_tls = {{ issuer = \"ca\", secret = \"certs\" }}\n"
+        ));
+        assert_eq!(
+            codes(&both),
+            [("elasticsearch.transport_tls".into(), Code::InvalidValue)]
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Elasticsearch's objects: a ServiceAccount without an API token, a headless Service (the
-//! HTTP API) and a one-node StatefulSet with its data volume.
+//! HTTP API) and a StatefulSet with a data volume per node; for a cluster also the transport
+//! Service, a disruption budget and, with a cert-manager issuer, the transport Certificate.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, PodSpec, Probe, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::cluster::{CERTS_DIR, TRANSPORT_PORT, TRANSPORT_PORT_NAME, TRANSPORT_SERVICE};
 use super::{Elasticsearch, METRICS_PORT, METRICS_PORT_NAME, NAME, PORT, PORT_NAME, USER};
 use crate::components::{Context, pod_resources};
 use crate::k8s::builders::{self, service_port};
@@ -22,7 +24,7 @@ const HEALTH: &str = "/_cluster/health?wait_for_status=yellow&timeout=1s";
 
 pub fn objects(e: &Elasticsearch, cx: &Context<'_>) -> Vec<Object> {
     let app = cx.app(NAME, "span-store");
-    vec![
+    let mut out: Vec<Object> = vec![
         builders::service_account(&app, NAME, false).into(),
         builders::headless_service(
             &app,
@@ -34,7 +36,27 @@ pub fn objects(e: &Elasticsearch, cx: &Context<'_>) -> Vec<Object> {
         )
         .into(),
         stateful_set(e, &app, cx).into(),
-    ]
+    ];
+    if e.clustered() {
+        // Its PodDisruptionBudget is derived (derive::disruption_budgets).
+        out.push(transport_service(&app).into());
+    }
+    out.extend(e.certificate(&app).map(Object::from));
+    out
+}
+
+/// The nodes' transport port, published before they are ready: a node turns ready only once
+/// the cluster has formed, which needs the others to find it.
+fn transport_service(app: &App<'_>) -> k8s_openapi::api::core::v1::Service {
+    let mut service = builders::headless_service(
+        app,
+        TRANSPORT_SERVICE,
+        vec![service_port(TRANSPORT_PORT_NAME, TRANSPORT_PORT, "TCP")],
+    );
+    if let Some(spec) = service.spec.as_mut() {
+        spec.publish_not_ready_addresses = Some(true);
+    }
+    service
 }
 
 fn value_env(name: &str, value: &str) -> EnvVar {
@@ -49,25 +71,71 @@ fn value_env(name: &str, value: &str) -> EnvVar {
 /// `-Ea.b=value` (docker-entrypoint.sh).
 pub(super) fn settings(e: &Elasticsearch) -> Vec<(&'static str, String)> {
     let security = e.password.is_some();
-    vec![
-        // One node, in development mode: bootstrap checks warn instead of failing.
-        ("discovery.type", "single-node".into()),
-        ("http.host", "0.0.0.0".into()),
-        // No other node ever joins: the transport port stays on loopback.
-        ("transport.host", "127.0.0.1".into()),
-        // No mmap, so no vm.max_map_count sysctl and no privileged init container.
+    let mut settings = if e.clustered() {
+        vec![
+            // Every node is master-eligible; they find each other through the transport
+            // Service, and the first start elects a master among the StatefulSet's pods.
+            ("discovery.seed_hosts", TRANSPORT_SERVICE.to_string()),
+            ("cluster.initial_master_nodes", e.initial_master_nodes()),
+            ("http.host", "0.0.0.0".into()),
+            ("transport.host", "0.0.0.0".into()),
+        ]
+    } else {
+        vec![
+            // One node, in development mode: bootstrap checks warn instead of failing.
+            ("discovery.type", "single-node".into()),
+            ("http.host", "0.0.0.0".into()),
+            // No other node ever joins: the transport port stays on loopback.
+            ("transport.host", "127.0.0.1".into()),
+        ]
+    };
+    let transport_tls = e.transport_tls_secret().is_some();
+    settings.extend([
+        // No mmap, so no vm.max_map_count sysctl and no privileged init container (the
+        // max-map-count bootstrap check applies only to mmap stores).
         ("node.store.allow_mmap", "false".into()),
         ("xpack.security.enabled", security.to_string()),
         // Plain HTTP inside the cluster; the password (when set) still guards every call.
         ("xpack.security.http.ssl.enabled", "false".into()),
-        ("xpack.security.transport.ssl.enabled", "false".into()),
-        // The index cleaner deletes old daily indices by wildcard.
-        ("action.destructive_requires_name", "false".into()),
-    ]
+        (
+            "xpack.security.transport.ssl.enabled",
+            transport_tls.to_string(),
+        ),
+    ]);
+    if transport_tls {
+        settings.extend([
+            // One certificate for every node: its chain is verified, not its host name.
+            (
+                "xpack.security.transport.ssl.verification_mode",
+                "certificate".into(),
+            ),
+            (
+                "xpack.security.transport.ssl.key",
+                format!("{CERTS_DIR}/tls.key"),
+            ),
+            (
+                "xpack.security.transport.ssl.certificate",
+                format!("{CERTS_DIR}/tls.crt"),
+            ),
+            (
+                "xpack.security.transport.ssl.certificate_authorities",
+                format!("{CERTS_DIR}/ca.crt"),
+            ),
+        ]);
+    }
+    // The index cleaner deletes old daily indices by wildcard.
+    settings.push(("action.destructive_requires_name", "false".into()));
+    settings
 }
 
 fn env(e: &Elasticsearch) -> Vec<EnvVar> {
     let mut env: Vec<EnvVar> = settings(e).iter().map(|(k, v)| value_env(k, v)).collect();
+    if e.clustered() {
+        // The pod's name is the node's name (initial_master_nodes lists them); other nodes
+        // reach it at its pod address.
+        env.push(pod::field_env("node.name", "metadata.name"));
+        env.push(pod::field_env("network.publish_host", "status.podIP"));
+    }
     let heap = e.heap_mib();
     env.push(value_env(
         "ES_JAVA_OPTS",
@@ -178,7 +246,11 @@ const SECRET_ENV: Waiver = Waiver {
 fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulSet {
     let mut container = pod::container(NAME, e.image.as_str(), pod_resources(&e.resources));
     container.env = Some(env(e));
-    container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
+    let mut ports = vec![pod::tcp_port(PORT_NAME, PORT)];
+    if e.clustered() {
+        ports.push(pod::tcp_port(TRANSPORT_PORT_NAME, TRANSPORT_PORT));
+    }
+    container.ports = Some(ports);
     container.readiness_probe = Some(readiness(e));
     container.liveness_probe = Some(liveness());
     container.volume_mounts = Some(vec![
@@ -187,6 +259,21 @@ fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulS
         pod::mount("logs", &format!("{HOME}/logs"), false),
         pod::mount("tmp", "/tmp", false),
     ]);
+    let mut volumes = vec![
+        pod::empty_dir("config", "64Mi"),
+        pod::empty_dir("logs", "1Gi"),
+        pod::empty_dir("tmp", "1Gi"),
+    ];
+    if let Some(secret) = e.transport_tls_secret() {
+        if let Some(mounts) = container.volume_mounts.as_mut() {
+            mounts.push(pod::mount(
+                "transport-certs",
+                &format!("{HOME}/config/{CERTS_DIR}"),
+                true,
+            ));
+        }
+        volumes.push(pod::secret_volume("transport-certs", secret, false));
+    }
     let spec = PodSpec {
         service_account_name: Some(NAME.into()),
         automount_service_account_token: Some(false),
@@ -195,11 +282,10 @@ fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulS
         containers: vec![container, exporter(e)],
         // Flushes and closes its shards before the volume is detached.
         termination_grace_period_seconds: Some(120),
-        volumes: Some(vec![
-            pod::empty_dir("config", "64Mi"),
-            pod::empty_dir("logs", "1Gi"),
-            pod::empty_dir("tmp", "1Gi"),
-        ]),
+        volumes: Some(volumes),
+        // Nodes on different hosts and, where the cluster has them, zones: one failure takes
+        // at most one copy of each shard.
+        topology_spread_constraints: builders::topology_spread(app, e.nodes, cx.stack.nodes.get()),
         ..PodSpec::default()
     };
     let template = app.pod_template(BTreeMap::new(), spec);
@@ -214,8 +300,11 @@ fn stateful_set(e: &Elasticsearch, app: &App<'_>, cx: &Context<'_>) -> StatefulS
     StatefulSet {
         metadata: waivers::workload_meta(app, NAME, &template, &own),
         spec: Some(StatefulSetSpec {
-            replicas: Some(1),
+            replicas: Some(e.nodes),
             service_name: Some(NAME.into()),
+            // A cluster starts every node at once: a node is ready only when the cluster has
+            // formed. (One node keeps the default, which cannot change in place.)
+            pod_management_policy: e.clustered().then(|| "Parallel".into()),
             selector: app.selector(),
             template,
             volume_claim_templates: Some(vec![pod::pvc_template(

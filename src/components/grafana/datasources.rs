@@ -61,7 +61,11 @@ pub fn file(endpoints: &Collected) -> File<'_> {
             uid: &d.uid,
             url: d.service.http_url(),
             is_default: Some(d.uid.as_str()) == default,
-            min_interval: d.min_interval.as_deref(),
+            min_interval: d.min_interval.as_deref().or_else(|| {
+                endpoints
+                    .replaced_by(d)
+                    .and_then(|r| r.min_interval.as_deref())
+            }),
             traces_uid: match d.kind {
                 DatasourceKind::Prometheus | DatasourceKind::Loki => traces,
                 DatasourceKind::Jaeger => None,
@@ -101,6 +105,7 @@ mod tests {
             },
             min_interval: (kind == DatasourceKind::Prometheus).then(|| "15s".to_string()),
             basic_auth: None,
+            replaces: None,
         }
     }
 

@@ -170,7 +170,8 @@ pub struct Indices {
 #[derive(Debug, Serialize)]
 pub struct Index {
     pub shards: i64,
-    /// 0 on one node: a replica could never be allocated and the cluster would stay yellow.
+    /// What the span store can hold: 0 on one node (a replica could never be allocated and
+    /// the cluster would stay yellow), 1 on a cluster.
     pub replicas: i64,
     pub rotation: Rotation,
 }
@@ -187,11 +188,11 @@ pub struct Periodic {
 }
 
 impl Index {
-    /// One shard, no replica, a new index every day (what the daily cleaner deletes).
-    fn daily() -> Index {
+    /// One shard, `replicas` copies, a new index every day (what the daily cleaner deletes).
+    fn daily(replicas: i64) -> Index {
         Index {
             shards: 1,
-            replicas: 0,
+            replicas,
             rotation: Rotation {
                 periodic: Periodic {
                     date_layout: "2006-01-02",
@@ -340,6 +341,8 @@ pub struct StoreSettings<'a> {
     pub lookback: &'a Duration,
     pub index_prefix: &'a str,
     pub auth: Option<&'a BasicAuth>,
+    /// Replicas of each index, as the span store offers them.
+    pub index_replicas: i64,
 }
 
 fn telemetry() -> Telemetry {
@@ -378,10 +381,10 @@ fn backend(s: &StoreSettings<'_>) -> Backend {
             }),
             indices: Indices {
                 index_prefix: s.index_prefix.to_string(),
-                spans: Index::daily(),
-                services: Index::daily(),
-                dependencies: Index::daily(),
-                sampling: Index::daily(),
+                spans: Index::daily(s.index_replicas),
+                services: Index::daily(s.index_replicas),
+                dependencies: Index::daily(s.index_replicas),
+                sampling: Index::daily(s.index_replicas),
             },
         },
     }

@@ -318,6 +318,7 @@ impl Component for Jaeger {
                 service: query_address(stack),
                 min_interval: None,
                 basic_auth: None,
+                replaces: None,
             }],
             offers: receivers(stack),
             flows: self.flows(stack),
@@ -361,6 +362,7 @@ fn receivers(stack: &Stack) -> Vec<Offer> {
         kind,
         service: collector_port(stack, name, port),
         basic_auth: None,
+        index_replicas: None,
     })
     .collect()
 }

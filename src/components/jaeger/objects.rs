@@ -45,6 +45,7 @@ pub fn objects(j: &Jaeger, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         lookback: j.lookback(),
         index_prefix: cx.stack.name.as_str(),
         auth: store_offer.basic_auth.as_ref(),
+        index_replicas: store_offer.index_replicas.unwrap_or(0).into(),
     };
     let spm = j
         .span_metrics

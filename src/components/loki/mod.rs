@@ -361,6 +361,7 @@ impl Component for Loki {
                 service: service_address(stack),
                 min_interval: None,
                 basic_auth: None,
+                replaces: None,
             }],
             secrets: self.secrets(stack),
             flows: self.flows(),

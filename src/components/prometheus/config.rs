@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::extend::{Extensions, POD_NAME_ENV};
 use super::{Prometheus, RULES_DIR, SECRETS_DIR};
 use crate::contrib::{BasicAuth, Collected, ScrapeJob};
 use crate::model::Stack;
@@ -12,6 +13,9 @@ use crate::model::Stack;
 #[derive(Debug, Serialize)]
 pub struct ConfigFile<'a> {
     pub cluster: String,
+    /// External labels set to the pod's name (`${POD_NAME}`), dropped from alerts.
+    pub replica_labels: Vec<String>,
+    pub pod_name_env: &'static str,
     pub scrape_interval: String,
     pub scrape_timeout: String,
     pub evaluation_interval: String,
@@ -46,9 +50,16 @@ impl Login {
     }
 }
 
-pub fn config_file<'a>(p: &Prometheus, stack: &Stack, collected: &'a Collected) -> ConfigFile<'a> {
+pub fn config_file<'a>(
+    p: &Prometheus,
+    stack: &Stack,
+    collected: &'a Collected,
+    extensions: &Extensions,
+) -> ConfigFile<'a> {
     ConfigFile {
         cluster: stack.name.to_string(),
+        replica_labels: extensions.replica_labels.clone(),
+        pod_name_env: POD_NAME_ENV,
         scrape_interval: p.scrape_interval.to_string(),
         scrape_timeout: p.scrape_timeout.to_string(),
         evaluation_interval: p.evaluation_interval.to_string(),

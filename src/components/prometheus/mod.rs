@@ -1,9 +1,12 @@
 //! Prometheus: a StatefulSet of identical replicas (each scrapes everything, so one can fail),
 //! with its TSDB on a volume per pod, configuration and rules from ConfigMaps that it reloads
 //! itself when they change (`--config.auto-reload`: no restart, no lifecycle API), and
-//! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
+//! read-only RBAC for the Kubernetes discovery it uses (pods and nodes). What other components
+//! add to its pods (`contrib::StoreExtension`, e.g. Thanos' sidecar) it applies in
+//! `extend.rs` without knowing who asked.
 
 mod config;
+mod extend;
 mod moved;
 mod rules;
 
@@ -18,8 +21,8 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::contrib::{
-    BasicAuth, Contributions, Destination, Exposure, Flow, Peer, ScrapeJob, SecretKey, SecretRef,
-    storage_class_prerequisite,
+    BasicAuth, Contributions, Destination, Exposure, Flow, Offer, Peer, ScrapeJob, SecretKey,
+    SecretRef, ServiceKind, storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
@@ -40,6 +43,8 @@ pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
 /// Where the Secrets with credentials are mounted, one directory per Secret.
 pub(crate) const SECRETS_DIR: &str = "/etc/prometheus/secrets";
+/// The TSDB volume (a claim per replica), which extensions may mount too.
+const DATA_VOLUME: &str = "data";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
 /// Prometheus' own series that rules and dashboards may read.
@@ -293,6 +298,7 @@ impl Component for Prometheus {
                 service: self.service_address(stack),
                 min_interval: Some(self.scrape_interval.to_string()),
                 basic_auth: self.client(),
+                replaces: None,
             }],
             flows: vec![
                 Flow::new(
@@ -324,13 +330,21 @@ impl Component for Prometheus {
                 })
                 .into_iter()
                 .collect(),
+            // Its pods take what others add to them (`StoreExtension`: Thanos' sidecar).
+            offers: vec![Offer {
+                kind: ServiceKind::MetricsStore,
+                service: self.service_address(stack),
+                basic_auth: None,
+                index_replicas: None,
+            }],
             ..Contributions::default()
         }
     }
 
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = self.app(cx);
-        let config = config::config_file(self, cx.stack, cx.collected);
+        let extensions = extend::Extensions::of(cx.collected);
+        let config = config::config_file(self, cx.stack, cx.collected, &extensions);
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
@@ -347,9 +361,11 @@ impl Component for Prometheus {
             )
             .into(),
             builders::config_map(&app, "prometheus-rules", rules).into(),
-            client_service(&app).into(),
+            // Sticky sessions only while clients query the replicas themselves: a datasource
+            // that replaces this one (Thanos Query) deduplicates them instead.
+            client_service(&app, !cx.collected.is_replaced(NAME)).into(),
             builders::headless_service(&app, "prometheus-headless", vec![http_port()]).into(),
-            self.stateful_set(&app, cx).into(),
+            self.stateful_set(&app, cx, extensions).into(),
         ];
         Ok(objects)
     }
@@ -375,10 +391,11 @@ fn cluster_role(app: &App<'_>) -> ClusterRole {
 }
 
 /// The Service Grafana and people query. Replicas scrape at slightly different moments, so
-/// one client sticks to one replica (`ClientIP`) and its graphs do not flicker between them.
-fn client_service(app: &App<'_>) -> k8s_openapi::api::core::v1::Service {
+/// with `sticky` one client sticks to one replica (`ClientIP`) and its graphs do not flicker
+/// between them.
+fn client_service(app: &App<'_>, sticky: bool) -> k8s_openapi::api::core::v1::Service {
     let mut service = builders::service(app, NAME, vec![http_port()]);
-    if let Some(spec) = service.spec.as_mut() {
+    if let Some(spec) = service.spec.as_mut().filter(|_| sticky) {
         spec.session_affinity = Some("ClientIP".into());
     }
     service
@@ -389,12 +406,15 @@ fn http_port() -> ServicePort {
 }
 
 impl Prometheus {
-    fn args(&self) -> Vec<String> {
+    fn args(&self, extensions: &extend::Extensions) -> Vec<String> {
         let mut args = vec![
             // Setting args replaces the image's CMD, so its two defaults are repeated here.
             format!("--config.file={CONFIG_DIR}/prometheus.yml"),
             format!("--storage.tsdb.path={DATA_DIR}"),
-            format!("--storage.tsdb.retention.time={}", self.retention.time),
+            format!(
+                "--storage.tsdb.retention.time={}",
+                extensions.retention(&self.retention.time)
+            ),
             format!(
                 "--storage.tsdb.retention.size={}",
                 self.retention_size_flag()
@@ -418,6 +438,11 @@ impl Prometheus {
                 auth.secret.as_str(),
                 WebAuth::WEB_CONFIG_KEY
             ));
+        }
+        if let Some(block) = &extensions.block_duration {
+            // Equal durations turn local compaction off (hidden flags of cmd/prometheus).
+            args.push(format!("--storage.tsdb.min-block-duration={block}"));
+            args.push(format!("--storage.tsdb.max-block-duration={block}"));
         }
         args
     }
@@ -465,12 +490,20 @@ impl Prometheus {
 }
 
 impl Prometheus {
-    fn stateful_set(&self, app: &App<'_>, cx: &Context<'_>) -> StatefulSet {
+    fn stateful_set(
+        &self,
+        app: &App<'_>,
+        cx: &Context<'_>,
+        extensions: extend::Extensions,
+    ) -> StatefulSet {
         let stack = cx.stack;
         let secrets = self.credential_secrets(cx.collected);
         let mut container =
             pod::container(NAME, self.image.as_str(), pod_resources(&self.resources));
-        container.args = Some(self.args());
+        container.args = Some(self.args(&extensions));
+        if !extensions.replica_labels.is_empty() {
+            container.env = Some(vec![pod::field_env(extend::POD_NAME_ENV, "metadata.name")]);
+        }
         container.ports = Some(vec![pod::tcp_port(PORT_NAME, PORT)]);
         let (readiness, liveness) = self.probes();
         container.readiness_probe = Some(readiness);
@@ -478,7 +511,7 @@ impl Prometheus {
         let mut mounts = vec![
             pod::mount("config", CONFIG_DIR, true),
             pod::mount("rules", RULES_DIR, true),
-            pod::mount("data", DATA_DIR, false),
+            pod::mount(DATA_VOLUME, DATA_DIR, false),
         ];
         mounts.extend(
             secrets
@@ -486,6 +519,8 @@ impl Prometheus {
                 .map(|s| pod::mount(&format!("secret-{s}"), &format!("{SECRETS_DIR}/{s}"), true)),
         );
         container.volume_mounts = Some(mounts);
+        let mut containers = vec![container];
+        containers.extend(extensions.containers);
         let mut volumes = vec![
             pod::config_map_volume("config", "prometheus-config"),
             pod::config_map_volume("rules", "prometheus-rules"),
@@ -495,6 +530,7 @@ impl Prometheus {
                 .iter()
                 .map(|s| pod::secret_volume(&format!("secret-{s}"), s, false)),
         );
+        volumes.extend(extensions.volumes);
         let spec = PodSpec {
             service_account_name: Some(NAME.into()),
             automount_service_account_token: Some(true),
@@ -506,7 +542,7 @@ impl Prometheus {
             ),
             // Time to finish writing the head block and WAL on shutdown.
             termination_grace_period_seconds: Some(300),
-            containers: vec![container],
+            containers,
             volumes: Some(volumes),
             ..PodSpec::default()
         };
@@ -525,7 +561,7 @@ impl Prometheus {
                 selector: app.selector(),
                 template,
                 volume_claim_templates: Some(vec![pod::pvc_template(
-                    "data",
+                    DATA_VOLUME,
                     self.storage.as_str(),
                     stack.storage_class.as_ref().map(|c| c.as_str()),
                 )]),
