@@ -174,7 +174,10 @@ fn large_runs_a_three_node_cluster_with_tls_between_nodes() {
     let pod = set.template.spec.unwrap();
     let spread = pod.topology_spread_constraints.unwrap();
     for key in ["kubernetes.io/hostname", "topology.kubernetes.io/zone"] {
-        assert!(spread.iter().any(|t| t.topology_key == key), "spread over {key}");
+        assert!(
+            spread.iter().any(|t| t.topology_key == key),
+            "spread over {key}"
+        );
     }
     assert!(
         c.manifest

@@ -29,4 +29,7 @@ pub struct StoreExtension {
     pub block_duration: Option<Duration>,
     /// Local retention at most this long (older data lives elsewhere).
     pub max_retention: Option<Duration>,
+    /// checkov checks the added containers fail by design, with the extension's reason: the
+    /// Prometheus workload carries them.
+    pub waivers: Vec<crate::k8s::waivers::Waiver>,
 }

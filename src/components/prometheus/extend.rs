@@ -20,6 +20,8 @@ pub struct Extensions {
     pub block_duration: Option<Duration>,
     /// The shortest requested local retention.
     pub max_retention: Option<Duration>,
+    /// checkov waivers the extensions' containers need.
+    pub waivers: Vec<crate::k8s::waivers::Waiver>,
 }
 
 /// The environment variable the replica labels expand (Prometheus 3 expands `${VAR}` in
@@ -46,6 +48,7 @@ impl Extensions {
                 c
             }));
         self.volumes.extend(ext.volumes.iter().cloned());
+        self.waivers.extend(ext.waivers.iter().cloned());
         if let Some(label) = &ext.replica_label
             && !self.replica_labels.contains(label)
         {

@@ -552,8 +552,11 @@ impl Prometheus {
             reason: "Prometheus discovers its scrape targets (pods and nodes) through the Kubernetes API",
         };
         let template = app.pod_template(BTreeMap::new(), spec);
+        let own_waivers: Vec<Waiver> = std::iter::once(API_CLIENT)
+            .chain(extensions.waivers)
+            .collect();
         StatefulSet {
-            metadata: waivers::workload_meta(app, NAME, &template, &[API_CLIENT]),
+            metadata: waivers::workload_meta(app, NAME, &template, &own_waivers),
             spec: Some(StatefulSetSpec {
                 replicas: Some(self.replicas),
                 service_name: Some("prometheus-headless".into()),

@@ -384,6 +384,7 @@ impl Component for Thanos {
                 replica_label: Some(REPLICA_LABEL.into()),
                 block_duration: Some(duration(BLOCK_DURATION)),
                 max_retention: Some(self.local_retention.clone()),
+                waivers: vec![objects::SECRET_ENV],
             }],
             ..Contributions::default()
         }
