@@ -11,7 +11,7 @@ use crate::k8s::Manifest;
 use crate::model::{self, Document, Problem, Stack};
 use crate::profile::{self, Source};
 use crate::templates::Templates;
-use crate::{derive, emit, validate};
+use crate::{capacity, derive, emit, validate};
 
 /// A successful compilation: what was read and everything that will be written.
 #[derive(Debug)]
@@ -93,6 +93,12 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
             .into_iter()
             .map(|p| doc.locate(p)),
     );
+    diagnostics.extend(
+        capacity::check(&collected)
+            .into_iter()
+            .chain(derive::placement::problems(&stack, &collected))
+            .map(|p| doc.locate(p)),
+    );
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(Err(Failure { diagnostics }));
     }
@@ -103,6 +109,7 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         templates: &templates,
     };
     let mut manifest = components::build_all(&components, &cx)?;
+    derive::placement::apply(&mut manifest, &stack);
     manifest
         .parts
         .extend(derive::parts(&manifest, &collected, &stack));

@@ -8,6 +8,7 @@
 //!
 //! This module is vocabulary: plain data, no Kubernetes objects and no I/O.
 
+pub mod capacity;
 pub mod dashboards;
 pub mod flows;
 pub mod rules;
@@ -44,6 +45,10 @@ pub struct Contributions {
     /// Services offered to the others by what they do (a span store, a trace receiver), so a
     /// consumer finds the address without naming the component that serves it.
     pub offers: Vec<Offer>,
+    /// Data this component writes and keeps (`capacity::Retained`), for the capacity model.
+    pub retained: Vec<capacity::Retained>,
+    /// Volumes this component keeps data on (`capacity::Disk`), for the capacity model.
+    pub disks: Vec<capacity::Disk>,
 }
 
 /// What an offered Service does.
@@ -207,6 +212,17 @@ impl Collected {
 
     pub fn provides(&self, capability: Capability) -> bool {
         self.all().any(|c| c.provides(capability))
+    }
+
+    pub fn retained(&self) -> impl Iterator<Item = &capacity::Retained> {
+        self.all().flat_map(|c| c.retained.iter())
+    }
+
+    /// Every store's volumes, with the component that owns them.
+    pub fn disks(&self) -> impl Iterator<Item = (&'static str, &capacity::Disk)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.disks.iter().map(move |d| (*name, d)))
     }
 
     /// The first Service offered as `kind`, in registry order.

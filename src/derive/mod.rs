@@ -2,9 +2,11 @@
 //! from the built objects and the contributions — never typed again. Each step is one file and
 //! returns the part (output file) it adds, or nothing when the profile turns it off.
 //!
-//! Steps: NetworkPolicies from the declared flows.
+//! Steps: NetworkPolicies from the declared flows; `placement` sets where every pod runs
+//! (it changes the components' pod templates instead of adding a part).
 
 pub mod network_policies;
+pub mod placement;
 
 use crate::contrib::Collected;
 use crate::k8s::{Manifest, Part};

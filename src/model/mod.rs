@@ -5,6 +5,8 @@
 pub mod alerts;
 mod document;
 pub mod endpoints;
+pub mod placement;
+pub mod pricing;
 mod schema_check;
 mod syntax;
 pub mod units;
@@ -50,6 +52,11 @@ pub struct Stack {
     /// The most nodes the cluster runs (the autoscaler's ceiling): every DaemonSet runs one
     /// pod per node, so quotas and cost count this many.
     pub nodes: NodeCount,
+    /// Monthly prices for `monstack cost`; the defaults are DigitalOcean Kubernetes list
+    /// prices (README "Cost").
+    pub pricing: pricing::Pricing,
+    /// Which nodes pods run on: a default for every pod and entries per component.
+    pub placement: placement::Placement,
 }
 
 impl Default for Stack {
@@ -68,6 +75,8 @@ impl Default for Stack {
             agents_namespace: None,
             network_policies: true,
             nodes: NodeCount(3),
+            pricing: pricing::Pricing::default(),
+            placement: placement::Placement::default(),
         }
     }
 }

@@ -34,6 +34,7 @@ use serde::Deserialize;
 use super::{Component, Context};
 use crate::contrib;
 use crate::contrib::ScrapeJob;
+use crate::contrib::capacity::{DataKind, Disk};
 use crate::contrib::{
     BasicAuth, Contributions, Offer, SecretRef, ServiceKind, storage_class_prerequisite,
 };
@@ -141,6 +142,29 @@ impl Default for Elasticsearch {
     }
 }
 
+impl Elasticsearch {
+    /// The data volume, for the capacity model: one node holds every span (Jaeger's indices
+    /// have one shard and no replica, so `per_byte` is 1; a cluster would hold
+    /// (1 + replicas) / nodes of them on each). Above the low disk watermark (85%,
+    /// `cluster.routing.allocation.disk.watermark.low`) no new index is allocated.
+    fn disk(&self) -> Disk {
+        Disk {
+            kind: DataKind::Spans,
+            store: "Elasticsearch",
+            volume_key: format!("{KEY}.storage"),
+            volume: self.storage.to_string(),
+            volume_bytes: self.storage.value(),
+            usable_bytes: self.storage.value() * 0.85,
+            per_byte: 1.0,
+            fixed_bytes: 0.0,
+            object_storage: false,
+            basis: "1 KiB per span with its index, one copy, the retention plus today's index"
+                .into(),
+            when_full: "past the disk watermarks Elasticsearch allocates no new daily index and then makes indices read-only, so spans are dropped",
+        }
+    }
+}
+
 impl Component for Elasticsearch {
     const NAME: &'static str = KEY;
     const FILE: &'static str = NAME;
@@ -191,6 +215,7 @@ impl Component for Elasticsearch {
             // No vm.max_map_count node setting is needed: the node runs with
             // node.store.allow_mmap=false.
             prerequisites: storage_class_prerequisite(stack),
+            disks: vec![self.disk()],
             ..Contributions::default()
         }
     }
