@@ -31,7 +31,10 @@ pub fn apply(manifest: &mut Manifest, stack: &Stack) {
             if !selector.is_empty() {
                 spec.node_selector = Some(selector);
             }
-            if !tolerations.is_empty() {
+            let tolerates_all = spec.tolerations.iter().flatten().any(|t| {
+                t.key.is_none() && t.operator.as_deref() == Some("Exists") && t.effect.is_none()
+            });
+            if !tolerations.is_empty() && !tolerates_all {
                 let mut all = spec.tolerations.take().unwrap_or_default();
                 all.extend(tolerations.iter().map(toleration));
                 spec.tolerations = Some(all);
