@@ -29,7 +29,10 @@ pub fn apply(manifest: &mut Manifest, stack: &Stack) {
                 (pods.node_selector.clone(), pods.tolerations.clone())
             };
             if !selector.is_empty() {
-                spec.node_selector = Some(selector);
+                // Labels a component requires itself (`kubernetes.io/os`) stay.
+                spec.node_selector
+                    .get_or_insert_with(Default::default)
+                    .extend(selector);
             }
             let tolerates_all = spec.tolerations.iter().flatten().any(|t| {
                 t.key.is_none() && t.operator.as_deref() == Some("Exists") && t.effect.is_none()

@@ -198,7 +198,8 @@ impl Default for Loki {
             image: Image::parse("docker.io/grafana/loki:3.7.6").expect("invariant: valid default"),
             replicas: 1,
             replication_factor: None,
-            volume: VolumeSize::parse("10Gi").expect("invariant: valid default"),
+            // 30 days of 2Gi a day on `filesystem` need about 16 GiB (capacity model).
+            volume: VolumeSize::parse("20Gi").expect("invariant: valid default"),
             retention: duration("720h"),
             expected_logs_per_day: ByteSize::parse("2Gi").expect("invariant: valid default"),
             storage: Storage::default(),
