@@ -349,3 +349,22 @@ fn a_store_on_spot_nodes_is_warned_about_and_an_unknown_component_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_panel_over_raw_histogram_buckets_is_warned_about_past_the_panel_budget() {
+    // Production: 100000 series among the declared families, ×12 buckets, 6h in 1000 steps
+    // of 21.6s, $__rate_interval = 60s = 4 samples: about 66 million (README "Heavy queries").
+    let out = monstack(&[
+        "validate",
+        "--set",
+        "prometheus.query.max_panel_samples=60000000",
+    ]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning[heavy-panel-query]: dashboard `Application Performance` (application.json), panel 6 `p95 latency by route`, query A: scans about 66 million samples over 6h, more than prometheus.query.max_panel_samples = 60 million"),
+        "{err}"
+    );
+    // Panels that read recording rules stay below it.
+    assert!(!err.contains("p95 latency by service"), "{err}");
+    assert!(!err.contains("p95 server span duration"), "{err}");
+}

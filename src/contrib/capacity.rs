@@ -87,3 +87,16 @@ impl Disk {
         }
     }
 }
+
+/// What the metrics store can answer cheaply, for the heavy-query estimate of dashboard panels
+/// (`validate::heavy_queries`): its expected load and the most samples one panel may scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryLoad {
+    /// The datasource uid panels name.
+    pub datasource: String,
+    pub expected_series: f64,
+    pub scrape_interval_seconds: f64,
+    /// Samples one panel may scan over its dashboard's time range (estimated), and its key.
+    pub max_panel_samples: f64,
+    pub key: String,
+}

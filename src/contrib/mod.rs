@@ -49,6 +49,8 @@ pub struct Contributions {
     pub retained: Vec<capacity::Retained>,
     /// Volumes this component keeps data on (`capacity::Disk`), for the capacity model.
     pub disks: Vec<capacity::Disk>,
+    /// The metrics store's load and panel budget (`capacity::QueryLoad`), for heavy panels.
+    pub query_loads: Vec<capacity::QueryLoad>,
 }
 
 /// What an offered Service does.
@@ -216,6 +218,10 @@ impl Collected {
 
     pub fn retained(&self) -> impl Iterator<Item = &capacity::Retained> {
         self.all().flat_map(|c| c.retained.iter())
+    }
+
+    pub fn query_loads(&self) -> impl Iterator<Item = &capacity::QueryLoad> {
+        self.all().flat_map(|c| c.query_loads.iter())
     }
 
     /// Every store's volumes, with the component that owns them.

@@ -181,6 +181,9 @@ codes! {
     /// A store's volume is more than 4 times what its retention needs at the expected load, and more than 10 GiB too large (capacity model; a warning).
     VolumeOversized = "volume-oversized", Settings,
         Profile("[elasticsearch]\nstorage = \"500Gi\"\n");
+    /// A dashboard panel's query would scan more samples over the dashboard's time range than `prometheus.query.max_panel_samples` (a rough estimate from `expected_series`; a warning): read a recording rule instead.
+    HeavyPanelQuery = "heavy-panel-query", Settings,
+        Command("monstack validate --set prometheus.query.max_panel_samples=1000000");
     /// A store with volumes of data (Prometheus, Loki, Elasticsearch) is placed on nodes marked `spot` (a warning).
     StoreOnSpot = "store-on-spot", Settings,
         Profile("[stack.placement.components.prometheus]\nnode_selector = { \"doks.digitalocean.com/node-pool\" = \"spot\" }\nspot = true\n");

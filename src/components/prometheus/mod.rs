@@ -17,7 +17,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use serde::Deserialize;
 
 use super::{Component, Context};
-use crate::contrib::capacity::{DAY_SECONDS, DataKind, Disk, Retained};
+use crate::contrib::capacity::{DAY_SECONDS, DataKind, Disk, QueryLoad, Retained};
 use crate::contrib::{
     Contributions, Destination, Flow, Peer, ScrapeJob, storage_class_prerequisite,
 };
@@ -100,6 +100,9 @@ pub struct Query {
     pub max_concurrency: u32,
     pub timeout: Duration,
     pub max_samples: u64,
+    /// Samples one dashboard panel may scan over its time range, as `validate` estimates it
+    /// from `expected_series`; a panel above it is warned about (read a recording rule).
+    pub max_panel_samples: u64,
 }
 
 impl Default for Prometheus {
@@ -140,6 +143,9 @@ impl Default for Query {
             max_concurrency: 20,
             timeout: Duration::parse("2m").expect("invariant: valid default"),
             max_samples: 50_000_000,
+            // Twice what one query may hold in memory (`max_samples`): a budget, not a
+            // measurement (README "Heavy queries").
+            max_panel_samples: 100_000_000,
         }
     }
 }
@@ -279,6 +285,13 @@ impl Component for Prometheus {
             prerequisites: storage_class_prerequisite(stack),
             retained: vec![self.retained()],
             disks: vec![self.disk()],
+            query_loads: vec![QueryLoad {
+                datasource: NAME.into(),
+                expected_series: self.expected_series as f64,
+                scrape_interval_seconds: self.scrape_interval.seconds(),
+                max_panel_samples: self.query.max_panel_samples as f64,
+                key: "prometheus.query.max_panel_samples".into(),
+            }],
             ..Contributions::default()
         }
     }
