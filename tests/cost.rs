@@ -368,3 +368,25 @@ fn a_panel_over_raw_histogram_buckets_is_warned_about_past_the_panel_budget() {
     assert!(!err.contains("p95 latency by service"), "{err}");
     assert!(!err.contains("p95 server span duration"), "{err}");
 }
+
+#[test]
+fn preferred_node_labels_become_a_node_affinity_beside_the_pod_anti_affinity() {
+    let objects = rendered(
+        "profiles/production.toml",
+        &[
+            "--set",
+            r#"stack.placement.prefer_node_labels={"doks.digitalocean.com/node-pool"="cheap"}"#,
+        ],
+    );
+    let affinity = &pod_spec(&objects, "StatefulSet", "prometheus")["affinity"];
+    let term = &affinity["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0];
+    assert_eq!(term["weight"], 100);
+    let requirement = &term["preference"]["matchExpressions"][0];
+    assert_eq!(requirement["key"], "doks.digitalocean.com/node-pool");
+    assert_eq!(requirement["operator"], "In");
+    assert_eq!(requirement["values"][0], "cheap");
+    // Two replicas still spread over nodes.
+    assert!(!affinity["podAntiAffinity"].is_null());
+    // Node agents get no preference.
+    assert!(pod_spec(&objects, "DaemonSet", "node-exporter")["affinity"].is_null());
+}

@@ -1,10 +1,15 @@
-//! Where pods run: `[stack.placement]` applied to every rendered pod template, so every
-//! component (and every component added later) gets it without calling anything. A
-//! component's entry replaces the default for its pods. Node agents (DaemonSets) must run on
-//! every node: they get no node selector and tolerate every taint any placement tolerates. Also the placement's profile problems: an entry for no component, and a store
-//! of the capacity model (a component with volumes of data) on nodes marked `spot`.
+//! Where pods run: `[stack.placement]` (node selector, tolerations, preferred node labels)
+//! applied to every rendered pod template, so every component (and every component added
+//! later) gets it without calling anything. A component's entry replaces the default for its
+//! pods. Node agents (DaemonSets) must run on every node: they get no node selector or
+//! preference and tolerate every taint any placement tolerates. Also the placement's profile
+//! problems: an entry for no component, and a store of the capacity model (a component with
+//! volumes of data) on nodes marked `spot`.
 
-use k8s_openapi::api::core::v1::Toleration as K8sToleration;
+use k8s_openapi::api::core::v1::{
+    NodeAffinity, NodeSelectorRequirement, NodeSelectorTerm, PreferredSchedulingTerm,
+    Toleration as K8sToleration,
+};
 
 use crate::components;
 use crate::contrib::Collected;
@@ -34,6 +39,12 @@ pub fn apply(manifest: &mut Manifest, stack: &Stack) {
                     .get_or_insert_with(Default::default)
                     .extend(selector);
             }
+            if !node_agent && !pods.prefer_node_labels.is_empty() {
+                // Beside any pod anti-affinity the component sets itself.
+                spec.affinity
+                    .get_or_insert_with(Default::default)
+                    .node_affinity = Some(preferred(&pods.prefer_node_labels));
+            }
             let tolerates_all = spec.tolerations.iter().flatten().any(|t| {
                 t.key.is_none() && t.operator.as_deref() == Some("Exists") && t.effect.is_none()
             });
@@ -43,6 +54,29 @@ pub fn apply(manifest: &mut Manifest, stack: &Stack) {
                 spec.tolerations = Some(all);
             }
         }
+    }
+}
+
+/// A node affinity that prefers nodes carrying every one of `labels`.
+fn preferred(labels: &std::collections::BTreeMap<String, String>) -> NodeAffinity {
+    NodeAffinity {
+        preferred_during_scheduling_ignored_during_execution: Some(vec![PreferredSchedulingTerm {
+            weight: 100,
+            preference: NodeSelectorTerm {
+                match_expressions: Some(
+                    labels
+                        .iter()
+                        .map(|(key, value)| NodeSelectorRequirement {
+                            key: key.clone(),
+                            operator: "In".into(),
+                            values: Some(vec![value.clone()]),
+                        })
+                        .collect(),
+                ),
+                ..NodeSelectorTerm::default()
+            },
+        }]),
+        ..NodeAffinity::default()
     }
 }
 

@@ -18,6 +18,9 @@ pub struct Placement {
     pub tolerations: Vec<Toleration>,
     /// The selected nodes may be taken away at any time (spot or preemptible nodes).
     pub spot: bool,
+    /// Node labels every pod prefers (node affinity, preferred): it runs elsewhere when no
+    /// such node has room, e.g. a spot pool with the regular pool as fallback.
+    pub prefer_node_labels: BTreeMap<String, String>,
     /// Per component (its profile table, e.g. `grafana`): replaces the default for its pods.
     pub components: BTreeMap<String, PodPlacement>,
 }
@@ -29,6 +32,7 @@ pub struct PodPlacement {
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
     pub spot: bool,
+    pub prefer_node_labels: BTreeMap<String, String>,
 }
 
 /// A Kubernetes toleration.
@@ -85,6 +89,7 @@ impl Placement {
                     node_selector: self.node_selector.clone(),
                     tolerations: self.tolerations.clone(),
                     spot: self.spot,
+                    prefer_node_labels: self.prefer_node_labels.clone(),
                 },
                 "stack.placement".into(),
             ),
