@@ -35,6 +35,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "monstack prerequisites profiles/production.toml --format json",
     ),
     (
+        "What two profiles reserve and cost a month, side by side",
+        "monstack cost profiles/production.toml profiles/cost-optimized.toml",
+    ),
+    (
         "Review what a variant changes, object by object",
         "monstack diff profiles/production.toml profiles/cost-optimized.toml",
     ),
@@ -112,6 +116,15 @@ with htpasswd, which asks for the password.")]
 The storage class, CRDs and controllers, buckets: each is contributed by the component that
 needs it, and listed once with every component that needs it.")]
     Prerequisites(ChecklistArgs),
+    /// What each component reserves (CPU, memory, volumes) and costs a month; several profiles side by side.
+    #[command(after_help = "\
+Counted from the rendered objects: each workload's containers × its replicas (a DaemonSet ×
+stack.nodes, a CronJob as one pod) and each StatefulSet's volume claims × its replicas; object
+storage is the capacity model's estimate. The month's cost prices CPU and memory requests,
+volumes and object storage with [stack.pricing] (defaults: DigitalOcean list prices, see the
+README). With several profiles, a comparison of the totals follows, with the difference of
+each from the first.")]
+    Cost(CostArgs),
     /// Compare two stacks object by object; each side is a profile or a rendered directory.
     Diff(DiffArgs),
     /// Write a commented starter profile.
@@ -181,6 +194,29 @@ pub struct ChecklistArgs {
     /// How to print the list (an invalid profile prints its diagnostics as `validate` does).
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Profiles to cost (TOML). Default: the built-in production profile.
+    #[arg(value_name = "PROFILE")]
+    pub profiles: Vec<PathBuf>,
+    /// Override one value of every profile, written as for `render --set`; repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// How to print the tables (`text` and `json` as for `secrets`).
+    #[arg(long, value_enum, default_value_t = CostFormat::Text)]
+    pub format: CostFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    /// Aligned tables, for people.
+    Text,
+    /// Markdown tables, for a pull request or a wiki.
+    Markdown,
+    /// One JSON document, for scripts.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

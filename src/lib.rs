@@ -7,10 +7,12 @@
 // Diagnostics are returned only on the error path, where their size costs nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod capacity;
 pub mod cli;
 pub mod commands;
 pub mod components;
 pub mod contrib;
+pub mod cost;
 pub mod derive;
 pub mod diag;
 pub mod diff;

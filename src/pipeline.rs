@@ -11,7 +11,7 @@ use crate::k8s::Manifest;
 use crate::model::{self, Document, Problem, Stack};
 use crate::profile::{self, Source};
 use crate::templates::Templates;
-use crate::{derive, emit, validate};
+use crate::{capacity, derive, emit, validate};
 
 /// A successful compilation: what was read and everything that will be written.
 #[derive(Debug)]
@@ -96,6 +96,8 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
     diagnostics.extend(
         derive::access::problems(&collected)
             .into_iter()
+            .chain(capacity::check(&collected))
+            .chain(derive::placement::problems(&stack, &collected))
             .map(|p| doc.locate(p)),
     );
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -108,6 +110,7 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         templates: &templates,
     };
     let mut manifest = components::build_all(&components, &cx)?;
+    derive::placement::apply(&mut manifest, &stack);
     manifest
         .parts
         .extend(derive::parts(&manifest, &collected, &stack));

@@ -202,7 +202,7 @@ fn changes_kubectl_apply_cannot_make_are_marked_with_what_to_do() {
     // The volume claim template shrinks: marked in the margin, explained before the summary.
     assert!(
         text.contains(
-            "\n    ! spec.volumeClaimTemplates[data].spec.resources.requests.storage: 50Gi → 20Gi\n"
+            "\n    ! spec.volumeClaimTemplates[data].spec.resources.requests.storage: 50Gi → 10Gi\n"
         ),
         "{text}"
     );

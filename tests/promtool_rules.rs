@@ -1932,6 +1932,19 @@ fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
     let produce = "kafka_server_brokertopicmetrics_totalproducerequests_total";
     let fetch = "kafka_server_brokertopicmetrics_totalfetchrequests_total";
     let per_second = |rate: f64| counter(rate * STEP as f64, STEPS);
+    let span_bucket = |le: &str, kind: &str, per_step: f64| {
+        series(
+            "traces_span_metrics_duration_milliseconds_bucket",
+            &[
+                ("job", "jaeger-spanmetrics"),
+                ("namespace", "monitoring"),
+                ("service_name", "api"),
+                ("span_kind", kind),
+                ("le", le),
+            ],
+            counter(per_step, STEPS),
+        )
+    };
     let cpu = "container_cpu_usage_seconds_total";
     let memory = "container_memory_working_set_bytes";
     let input_series = vec![
@@ -2007,6 +2020,14 @@ fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
         ),
         node("node_memory_MemTotal_bytes", &[], gauge(1000.0, STEPS)),
         node("node_memory_MemAvailable_bytes", &[], gauge(250.0, STEPS)),
+        // Server spans of api: 1/s within 500ms, 1/s between 500ms and 1s; client spans are
+        // not requests api answers.
+        span_bucket("100", "SPAN_KIND_SERVER", 0.0),
+        span_bucket("500", "SPAN_KIND_SERVER", 15.0),
+        span_bucket("1000", "SPAN_KIND_SERVER", 30.0),
+        span_bucket("+Inf", "SPAN_KIND_SERVER", 30.0),
+        span_bucket("100", "SPAN_KIND_CLIENT", 30.0),
+        span_bucket("+Inf", "SPAN_KIND_CLIENT", 30.0),
     ];
     let ns = ("namespace", APP_NS);
     let kafka_ns = ("namespace", "kafka");
@@ -2101,6 +2122,14 @@ fn recording_group(p: &ProfileAlerts) -> (TestGroup, Expectations) {
         (
             "instance:node_memory_utilisation:ratio",
             vec![(NODE_LABELS.to_vec(), 0.75)],
+        ),
+        (
+            // 1.9 of 2 spans/s fall below the p95: 500 + 0.9 × (1000 − 500) ms.
+            "namespace_service_name:traces_span_metrics_duration_milliseconds:p95_5m",
+            vec![(
+                vec![("namespace", "monitoring"), ("service_name", "api")],
+                950.0,
+            )],
         ),
     ];
     let promql_expr_test = expectations

@@ -1,6 +1,7 @@
 //! One file per subcommand; each turns parsed arguments into pipeline calls and an exit code.
 
 mod completions;
+mod cost;
 mod diff;
 mod explain;
 mod init;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Secrets(args) => secrets::run(&args),
         Command::Prerequisites(args) => prerequisites::run(&args),
+        Command::Cost(args) => cost::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schema => schema::run(),
@@ -96,7 +98,7 @@ pub(crate) fn print_list(
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_stdout(text: &str) -> anyhow::Result<()> {
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

@@ -9,6 +9,7 @@
 //! This module is vocabulary: plain data, no Kubernetes objects and no I/O.
 
 pub mod access;
+pub mod capacity;
 pub mod dashboards;
 pub mod flows;
 pub mod metrics_store;
@@ -54,6 +55,12 @@ pub struct Contributions {
     pub router: Option<Router>,
     /// What this component adds to the metrics store's pods (a sidecar and its TSDB settings).
     pub metrics_store: Vec<StoreExtension>,
+    /// Data this component writes and keeps (`capacity::Retained`), for the capacity model.
+    pub retained: Vec<capacity::Retained>,
+    /// Volumes this component keeps data on (`capacity::Disk`), for the capacity model.
+    pub disks: Vec<capacity::Disk>,
+    /// The metrics store's load and panel budget (`capacity::QueryLoad`), for heavy panels.
+    pub query_loads: Vec<capacity::QueryLoad>,
 }
 
 /// What an offered Service does.
@@ -257,6 +264,21 @@ impl Collected {
     /// How exposures are reached, when the profile routes them at all.
     pub fn router(&self) -> Option<&Router> {
         self.all().find_map(|c| c.router.as_ref())
+    }
+
+    pub fn retained(&self) -> impl Iterator<Item = &capacity::Retained> {
+        self.all().flat_map(|c| c.retained.iter())
+    }
+
+    pub fn query_loads(&self) -> impl Iterator<Item = &capacity::QueryLoad> {
+        self.all().flat_map(|c| c.query_loads.iter())
+    }
+
+    /// Every store's volumes, with the component that owns them.
+    pub fn disks(&self) -> impl Iterator<Item = (&'static str, &capacity::Disk)> {
+        self.by_component
+            .iter()
+            .flat_map(|(name, c)| c.disks.iter().map(move |d| (*name, d)))
     }
 
     /// The first Service offered as `kind`, in registry order.

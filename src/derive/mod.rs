@@ -4,11 +4,13 @@
 //!
 //! Steps: NetworkPolicies from the declared flows; routes from outside to the exposed UIs;
 //! PodDisruptionBudgets for the replicated workloads; ResourceQuotas and LimitRanges from the
-//! pods' requests and limits.
+//! pods' requests and limits; `placement` sets where every pod runs (it changes the
+//! components' pod templates instead of adding a part).
 
 pub mod access;
 pub mod disruption_budgets;
 pub mod network_policies;
+pub mod placement;
 pub mod quotas;
 
 use crate::contrib::Collected;

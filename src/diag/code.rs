@@ -175,9 +175,18 @@ codes! {
     /// A replica count is below 1 or above the component's sane maximum.
     ReplicasOutOfRange = "replicas-out-of-range", Settings,
         Profile("[prometheus]\nreplicas = 0\n");
-    /// The expected series for `retention.time` do not fit in the space Prometheus keeps (a warning).
+    /// A store's volume cannot hold its retention at the expected load (capacity model; a warning): Prometheus deletes by size early, Loki and Elasticsearch stop writing.
     RetentionExceedsStorage = "retention-exceeds-storage", Settings,
         Profile("[prometheus]\nstorage = \"10Gi\"\nexpected_series = 1000000\n");
+    /// A store's volume is more than 4 times what its retention needs at the expected load, and more than 10 GiB too large (capacity model; a warning).
+    VolumeOversized = "volume-oversized", Settings,
+        Profile("[elasticsearch]\nstorage = \"500Gi\"\n");
+    /// A dashboard panel's query would scan more samples over the dashboard's time range than `prometheus.query.max_panel_samples` (a rough estimate from `expected_series`; a warning): read a recording rule instead.
+    HeavyPanelQuery = "heavy-panel-query", Settings,
+        Command("monstack validate --set prometheus.query.max_panel_samples=1000000");
+    /// A store with volumes of data (Prometheus, Loki, Elasticsearch) is placed on nodes marked `spot` (a warning).
+    StoreOnSpot = "store-on-spot", Settings,
+        Profile("[stack.placement.components.prometheus]\nnode_selector = { \"doks.digitalocean.com/node-pool\" = \"spot\" }\nspot = true\n");
     /// `scrape_timeout` is longer than `scrape_interval`, which Prometheus refuses.
     TimeoutAboveInterval = "timeout-above-interval", Settings,
         Profile("[prometheus]\nscrape_interval = \"10s\"\nscrape_timeout = \"30s\"\n");

@@ -121,4 +121,19 @@ impl Object {
             _ => None,
         }
     }
+
+    /// The pod template of a workload, to change it after build (placement).
+    pub fn pod_template_mut(&mut self) -> Option<&mut PodTemplateSpec> {
+        match self {
+            Object::StatefulSet(o) => o.spec.as_mut().map(|s| &mut s.template),
+            Object::Deployment(o) => o.spec.as_mut().map(|s| &mut s.template),
+            Object::DaemonSet(o) => o.spec.as_mut().map(|s| &mut s.template),
+            Object::CronJob(o) => o
+                .spec
+                .as_mut()
+                .and_then(|s| s.job_template.spec.as_mut())
+                .map(|j| &mut j.template),
+            _ => None,
+        }
+    }
 }

@@ -5,6 +5,8 @@
 pub mod alerts;
 mod document;
 pub mod endpoints;
+pub mod placement;
+pub mod pricing;
 mod schema_check;
 mod syntax;
 pub mod units;
@@ -55,6 +57,11 @@ pub struct Stack {
     pub resource_quotas: bool,
     /// Room the quotas leave above what the rendered pods need, in percent of it.
     pub quota_headroom_percent: Percent,
+    /// Monthly prices for `monstack cost`; the defaults are DigitalOcean Kubernetes list
+    /// prices (README "Cost").
+    pub pricing: pricing::Pricing,
+    /// Which nodes pods run on: a default for every pod and entries per component.
+    pub placement: placement::Placement,
 }
 
 impl Default for Stack {
@@ -75,6 +82,8 @@ impl Default for Stack {
             nodes: NodeCount(3),
             resource_quotas: true,
             quota_headroom_percent: Percent(20),
+            pricing: pricing::Pricing::default(),
+            placement: placement::Placement::default(),
         }
     }
 }

@@ -146,14 +146,14 @@ pub fn datasources(objects: &[&Object]) -> BTreeMap<String, String> {
     out
 }
 
-fn panels(json: &Value) -> Vec<&Value> {
+pub(crate) fn panels(json: &Value) -> Vec<&Value> {
     let top = json["panels"].as_array().into_iter().flatten();
     // Collapsed rows keep their panels inside the row.
     top.flat_map(|p| std::iter::once(p).chain(p["panels"].as_array().into_iter().flatten()))
         .collect()
 }
 
-fn panel_name(p: &Value) -> String {
+pub(crate) fn panel_name(p: &Value) -> String {
     format!(
         "panel {} `{}`",
         p["id"].as_i64().map_or("?".into(), |i| i.to_string()),

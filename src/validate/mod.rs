@@ -3,6 +3,7 @@
 //! the object at fault; each group of rules is one file.
 
 pub mod dashboards;
+mod heavy_queries;
 mod policy;
 pub mod promql;
 mod refs;
@@ -19,6 +20,7 @@ pub fn check(manifest: &Manifest, collected: &Collected) -> Vec<Diagnostic> {
     let dashboard_files = dashboards::files(&objects);
     out.extend(dashboards::check(&objects, &dashboard_files));
     out.extend(promql::check(collected, &dashboard_files));
+    out.extend(heavy_queries::check(collected, &dashboard_files));
     out.sort_by_key(|d| !d.is_error());
     out
 }

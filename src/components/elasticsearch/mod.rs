@@ -37,6 +37,7 @@ use serde::Deserialize;
 use super::{Component, Context};
 use crate::contrib;
 use crate::contrib::ScrapeJob;
+use crate::contrib::capacity::{DataKind, Disk};
 use crate::contrib::{
     BasicAuth, Contributions, Offer, SecretRef, ServiceKind, storage_class_prerequisite,
 };
@@ -181,6 +182,38 @@ impl Default for Elasticsearch {
     }
 }
 
+impl Elasticsearch {
+    /// The data volume, for the capacity model: one node holds every span (Jaeger's indices
+    /// have one shard and no replica, so `per_byte` is 1; a cluster would hold
+    /// (1 + replicas) / nodes of them on each). Above the low disk watermark (85%,
+    /// `cluster.routing.allocation.disk.watermark.low`) no new index is allocated.
+    fn disk(&self) -> Disk {
+        Disk {
+            kind: DataKind::Spans,
+            store: "Elasticsearch",
+            volume_key: format!("{KEY}.storage"),
+            volume: self.storage.to_string(),
+            volume_bytes: self.storage.value(),
+            usable_bytes: self.storage.value() * 0.85,
+            // Every shard has 1 + index_replicas copies, spread over the nodes' volumes.
+            per_byte: f64::from(1 + self.index_replicas()) / f64::from(self.nodes.max(1)),
+            fixed_bytes: 0.0,
+            object_storage: false,
+            basis: format!(
+                "1 KiB per span with its index, {} cop{} over {} node(s), the retention plus today's index",
+                1 + self.index_replicas(),
+                if self.index_replicas() == 0 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                self.nodes.max(1)
+            ),
+            when_full: "past the disk watermarks Elasticsearch allocates no new daily index and then makes indices read-only, so spans are dropped",
+        }
+    }
+}
+
 impl Component for Elasticsearch {
     const NAME: &'static str = KEY;
     const FILE: &'static str = NAME;
@@ -256,6 +289,7 @@ impl Component for Elasticsearch {
                 })
                 .into_iter()
                 .collect(),
+            disks: vec![self.disk()],
             ..Contributions::default()
         }
     }

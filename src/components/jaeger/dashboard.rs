@@ -3,6 +3,7 @@
 //! A panel whose job is not scraped (span metrics off, Elasticsearch's exporter gone) is left
 //! out by Grafana's collector.
 
+use super::rules::SPAN_P95;
 use super::{AGENT, COLLECTOR, SPAN_METRICS_JOB};
 use crate::components::elasticsearch::JOB as ES;
 use crate::contrib::dashboards::{Colors, Dashboard, Kind, STAT, WIDE, panel, target, variable};
@@ -159,11 +160,9 @@ pub fn tracing() -> Dashboard {
                 "ms",
                 SPANS,
                 Colors::Palette,
-                "95th percentile of each service's server span durations, from span metrics (JaegerServiceLatency).",
+                "95th percentile of each service's server span durations, from span metrics (recording rule namespace_service_name:traces_span_metrics_duration_milliseconds:p95_5m; JaegerServiceLatency).",
                 vec![target(
-                    format!(
-                        "histogram_quantile(0.95, sum by (service_name, le) (rate(traces_span_metrics_duration_milliseconds_bucket{{{server}}}[5m])))"
-                    ),
+                    format!("{SPAN_P95}{{namespace=~\"$namespace\"}}"),
                     "{{service_name}}",
                 )],
             ),

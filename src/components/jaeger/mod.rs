@@ -31,6 +31,7 @@ use serde::Deserialize;
 
 use super::{Component, Context};
 use crate::components::elasticsearch;
+use crate::contrib::capacity::{DAY_SECONDS, DataKind, Retained};
 use crate::contrib::scrape::ScrapeJob;
 use crate::contrib::{
     Capability, Contributions, Destination, Exposure, Flow, Need, Offer, Peer, ServiceKind,
@@ -100,6 +101,9 @@ pub struct Jaeger {
     /// Derive RED metrics per service from the spans (spanmetrics connector): the trace
     /// alerts and Jaeger's Monitor tab read them.
     pub span_metrics: bool,
+    /// Spans per second the collector stores (after sampling): the load of the capacity
+    /// model, which warns when the span store's volume cannot hold the retention.
+    pub expected_spans_per_second: u32,
     pub collector: Role,
     pub query: Role,
     pub agent: Agent,
@@ -190,6 +194,7 @@ impl Default for Jaeger {
             query_lookback: None,
             cleaner_schedule: "55 23 * * *".into(),
             span_metrics: true,
+            expected_spans_per_second: 50,
             collector: Role {
                 replicas: 2,
                 resources: seed(),
@@ -217,7 +222,26 @@ impl Default for Agent {
 
 const DAY_MS: u64 = 86_400_000;
 
+/// Bytes one span takes in Elasticsearch, its index included: a Jaeger span document is
+/// about 1 KiB of JSON with a few tags and a process (an assumption, README "Capacity
+/// model"); stored compressed with its inverted index and doc values, about as much.
+const SPAN_BYTES: f64 = 1024.0;
+
 impl Jaeger {
+    /// The spans this stack keeps, for the capacity model. The cleaner deletes an index once
+    /// it is older than the retention, so one more day (today's index) is on disk.
+    fn retained(&self) -> Retained {
+        Retained {
+            kind: DataKind::Spans,
+            bytes_per_day: f64::from(self.expected_spans_per_second) * DAY_SECONDS * SPAN_BYTES,
+            retention_days: (self.retention_days() + 1) as f64,
+            retention: self.retention.to_string(),
+            retention_key: format!("{KEY}.retention"),
+            load: format!("{} spans/s", self.expected_spans_per_second),
+            load_key: format!("{KEY}.expected_spans_per_second"),
+        }
+    }
+
     /// The index cleaner's NUM_OF_DAYS.
     pub fn retention_days(&self) -> u64 {
         self.retention.millis() / DAY_MS
@@ -332,6 +356,7 @@ impl Component for Jaeger {
                 .then(|| Exposure::of(KEY, "Jaeger", query_address(stack), self.host.as_ref()))
                 .into_iter()
                 .collect(),
+            retained: vec![self.retained()],
             ..Contributions::default()
         }
     }

@@ -4,7 +4,7 @@
 
 use super::{AGENT, COLLECTOR, Jaeger, SPAN_METRICS_JOB};
 use crate::contrib::Rule;
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent};
+use crate::contrib::rules::{AlertText, RuleGroup, Severity, percent, record};
 use crate::model::Stack;
 
 /// The pipeline jobs (collector and agents) whose intake and export are watched.
@@ -84,6 +84,7 @@ pub fn groups(j: &Jaeger, stack: &Stack) -> Vec<RuleGroup> {
         groups.push(RuleGroup::new("jaeger.pipeline", None, pipeline));
     }
     if j.span_metrics {
+        groups.push(recording());
         let services = service_rules(j, stack);
         if !services.is_empty() {
             groups.push(RuleGroup::new(
@@ -94,6 +95,25 @@ pub fn groups(j: &Jaeger, stack: &Stack) -> Vec<RuleGroup> {
         }
     }
     groups
+}
+
+/// The recorded p95 the Tracing dashboard reads: computed from every bucket series once per
+/// evaluation instead of on every refresh of the panel (a heavy query otherwise).
+pub const SPAN_P95: &str =
+    "namespace_service_name:traces_span_metrics_duration_milliseconds:p95_5m";
+
+fn recording() -> RuleGroup {
+    RuleGroup::new(
+        "jaeger.recording",
+        Some("Span-metric series the dashboards read, computed once per evaluation."),
+        vec![record(
+            SPAN_P95,
+            "p95 of each service's server span durations (milliseconds).",
+            format!(
+                "histogram_quantile(0.95, sum by (namespace, service_name, le) (\n  rate(traces_span_metrics_duration_milliseconds_bucket{{job=\"{SPAN_METRICS_JOB}\", {SERVER}}}[5m])\n))"
+            ),
+        )],
+    )
 }
 
 fn service_rules(j: &Jaeger, stack: &Stack) -> Vec<Rule> {

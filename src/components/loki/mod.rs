@@ -19,6 +19,7 @@ mod tests;
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::capacity::{DAY_SECONDS, DataKind, Disk, GIB, Retained};
 use crate::contrib::{
     Contributions, Destination, Flow, Peer, Prerequisite, ScrapeJob, SecretKey, SecretRef,
     storage_class_prerequisite,
@@ -27,7 +28,7 @@ use crate::k8s::Object;
 use crate::model::alerts::{AlertDefaults, ConditionAlert, RatioAlert, duration};
 use crate::model::endpoints::{Datasource, DatasourceKind, ServiceAddress};
 use crate::model::{
-    Duration, Image, Problem, Resources, SecretKeyName, SecretName, Stack, VolumeSize,
+    ByteSize, Duration, Image, Problem, Resources, SecretKeyName, SecretName, Stack, VolumeSize,
 };
 
 const NAME: &str = "loki";
@@ -78,6 +79,9 @@ pub struct Loki {
     /// How long logs are kept; a whole number of days (the index period is 24h). The
     /// compactor deletes older logs.
     pub retention: Duration,
+    /// Log volume the agents send per day, uncompressed (e.g. "2Gi"): the load of the
+    /// capacity model, which warns when the volume cannot hold the retention.
+    pub expected_logs_per_day: ByteSize,
     pub storage: Storage,
     pub query: Query,
     pub ingestion: Ingestion,
@@ -194,8 +198,10 @@ impl Default for Loki {
             image: Image::parse("docker.io/grafana/loki:3.7.6").expect("invariant: valid default"),
             replicas: 1,
             replication_factor: None,
-            volume: VolumeSize::parse("10Gi").expect("invariant: valid default"),
+            // 30 days of 2Gi a day on `filesystem` need about 16 GiB (capacity model).
+            volume: VolumeSize::parse("20Gi").expect("invariant: valid default"),
             retention: duration("720h"),
+            expected_logs_per_day: ByteSize::parse("2Gi").expect("invariant: valid default"),
             storage: Storage::default(),
             query: Query::default(),
             ingestion: Ingestion::default(),
@@ -248,7 +254,59 @@ impl Default for Ingestion {
     }
 }
 
+/// Compressed chunk bytes per uncompressed log byte: Loki compresses chunks with snappy by
+/// default (`chunk_encoding`); logs compress about 4 to 1 (an assumption, README "Capacity
+/// model").
+const COMPRESSION: f64 = 0.25;
+/// The TSDB index beside the chunks: 5% of them (an assumption).
+const INDEX_OVERHEAD: f64 = 1.05;
+/// Hours of raw lines an ingester holds in its WAL before a chunk is flushed
+/// (`max_chunk_age`, default 2h).
+const WAL_HOURS: f64 = 2.0;
+/// On object storage the volume keeps the index cache and the compactor's working files.
+const CACHE_BYTES: f64 = GIB;
+
 impl Loki {
+    /// The logs this stack keeps, compressed, for the capacity model.
+    fn retained(&self) -> Retained {
+        Retained {
+            kind: DataKind::Logs,
+            bytes_per_day: self.expected_logs_per_day.value() * COMPRESSION,
+            retention_days: self.retention.seconds() / DAY_SECONDS,
+            retention: self.retention.to_string(),
+            retention_key: "loki.retention".into(),
+            load: format!("{} of logs a day", self.expected_logs_per_day),
+            load_key: "loki.expected_logs_per_day".into(),
+        }
+    }
+
+    /// Each replica's volume: the chunks and index on `filesystem`; on object storage only
+    /// the WAL (its replicas' share of `WAL_HOURS` of raw lines, times the replication
+    /// factor) and the caches.
+    fn disk(&self) -> Disk {
+        let wal = self.expected_logs_per_day.value() * WAL_HOURS / 24.0
+            * f64::from(self.replication())
+            / f64::from(self.replicas.max(1));
+        let on_s3 = self.on_object_storage();
+        Disk {
+            kind: DataKind::Logs,
+            store: "Loki",
+            volume_key: "loki.volume".into(),
+            volume: self.volume.to_string(),
+            volume_bytes: self.volume.value(),
+            usable_bytes: self.volume.value() * 0.85,
+            per_byte: INDEX_OVERHEAD,
+            fixed_bytes: wal + if on_s3 { CACHE_BYTES } else { 0.0 },
+            object_storage: on_s3,
+            basis: if on_s3 {
+                "chunks in object storage; the volume holds 2h of lines in the WAL and 1 GiB of caches".into()
+            } else {
+                "compressed 4:1, +5% index, +2h of lines in the WAL".into()
+            },
+            when_full: "when the volume fills up, Loki stops accepting logs",
+        }
+    }
+
     fn clustered(&self) -> bool {
         self.replicas > 1
     }
@@ -366,6 +424,8 @@ impl Component for Loki {
             secrets: self.secrets(stack),
             flows: self.flows(),
             prerequisites: self.prerequisites(stack),
+            retained: vec![self.retained()],
+            disks: vec![self.disk()],
             ..Contributions::default()
         }
     }

@@ -20,6 +20,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use serde::Deserialize;
 
 use super::{Component, Context};
+use crate::contrib::capacity::{DAY_SECONDS, DataKind, Disk, QueryLoad, Retained};
 use crate::contrib::{
     BasicAuth, Contributions, Destination, Exposure, Flow, Offer, Peer, ScrapeJob, SecretKey,
     SecretRef, ServiceKind, storage_class_prerequisite,
@@ -71,8 +72,8 @@ pub struct Prometheus {
     /// How often recording and alerting rules are evaluated.
     pub evaluation_interval: Duration,
     pub retention: Retention,
-    /// A rough count of active series (targets × series per target), for the disk estimate
-    /// that warns when `retention.time` cannot fit on the volume.
+    /// A rough count of active series (targets × series per target): the load of the
+    /// capacity model, which warns when `retention.time` cannot fit on the volume.
     pub expected_series: u64,
     /// Size of each replica's TSDB volume.
     pub storage: VolumeSize,
@@ -114,6 +115,9 @@ pub struct Query {
     pub max_concurrency: u32,
     pub timeout: Duration,
     pub max_samples: u64,
+    /// Samples one dashboard panel may scan over its time range, as `validate` estimates it
+    /// from `expected_series`; a panel above it is warned about (read a recording rule).
+    pub max_panel_samples: u64,
 }
 
 impl Default for Prometheus {
@@ -156,6 +160,9 @@ impl Default for Query {
             max_concurrency: 20,
             timeout: Duration::parse("2m").expect("invariant: valid default"),
             max_samples: 50_000_000,
+            // Twice what one query may hold in memory (`max_samples`): a budget, not a
+            // measurement (README "Heavy queries").
+            max_panel_samples: 100_000_000,
         }
     }
 }
@@ -176,34 +183,42 @@ impl Prometheus {
         }
     }
 
-    /// Warns when `retention.time` plausibly needs more disk than is kept: Prometheus stores
-    /// 1–2 bytes per sample (2 assumed, plus 10% for the WAL and compaction).
-    fn retention_fit(&self) -> Option<Problem> {
-        const BYTES_PER_SAMPLE: f64 = 2.0 * 1.1;
-        const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    /// The samples this Prometheus keeps, for the capacity model. Prometheus stores 1–2 bytes
+    /// per sample once compacted (docs/storage.md, "Operational aspects"); 2 are assumed.
+    fn retained(&self) -> Retained {
+        const BYTES_PER_SAMPLE: f64 = 2.0;
         let samples_per_second =
             self.expected_series as f64 / self.scrape_interval.seconds().max(1.0);
-        let needed = samples_per_second * self.retention.time.seconds() * BYTES_PER_SAMPLE;
-        let available = self.retention_bytes();
-        (needed > available).then(|| {
-            Problem::warning(
-                "prometheus.retention.time",
-                Code::RetentionExceedsStorage,
-                format!(
-                    "{} of {} series every {} needs about {:.1} GiB, but only {:.1} GiB are kept; the oldest data will be deleted by size before it is {} old",
-                    self.retention.time,
-                    self.expected_series,
-                    self.scrape_interval,
-                    needed / GIB,
-                    available / GIB,
-                    self.retention.time
-                ),
-                format!(
-                    "raise prometheus.storage to at least {:.0}Gi, shorten retention.time, or lower expected_series if it overstates the load",
-                    (needed / 0.85 / GIB).ceil()
-                ),
-            )
-        })
+        Retained {
+            kind: DataKind::Samples,
+            bytes_per_day: samples_per_second * DAY_SECONDS * BYTES_PER_SAMPLE,
+            retention_days: self.retention.time.seconds() / DAY_SECONDS,
+            retention: self.retention.time.to_string(),
+            retention_key: "prometheus.retention.time".into(),
+            load: format!(
+                "{} series every {}",
+                self.expected_series, self.scrape_interval
+            ),
+            load_key: "prometheus.expected_series".into(),
+        }
+    }
+
+    /// Each replica keeps every sample on its own volume, plus 10% for the WAL and the room
+    /// compaction needs; it may fill `retention.size` (85% of the volume unless set).
+    fn disk(&self) -> Disk {
+        Disk {
+            kind: DataKind::Samples,
+            store: "Prometheus",
+            volume_key: "prometheus.storage".into(),
+            volume: self.storage.to_string(),
+            volume_bytes: self.storage.value(),
+            usable_bytes: self.retention_bytes(),
+            per_byte: 1.1,
+            fixed_bytes: 0.0,
+            object_storage: false,
+            basis: "2 bytes per sample, +10% for the WAL and compaction".into(),
+            when_full: "the oldest samples are deleted by size before they reach the retention",
+        }
     }
 
     fn app<'a>(&self, cx: &Context<'a>) -> App<'a> {
@@ -270,7 +285,6 @@ impl Component for Prometheus {
                 "keep retention.size at about 85% of prometheus.storage, or leave it unset to derive it",
             ));
         }
-        problems.extend(self.retention_fit());
         if self.query.max_concurrency == 0 {
             problems.push(Problem::error(
                 "prometheus.query.max_concurrency",
@@ -336,6 +350,15 @@ impl Component for Prometheus {
                 service: self.service_address(stack),
                 basic_auth: None,
                 index_replicas: None,
+            }],
+            retained: vec![self.retained()],
+            disks: vec![self.disk()],
+            query_loads: vec![QueryLoad {
+                datasource: NAME.into(),
+                expected_series: self.expected_series as f64,
+                scrape_interval_seconds: self.scrape_interval.seconds(),
+                max_panel_samples: self.query.max_panel_samples as f64,
+                key: "prometheus.query.max_panel_samples".into(),
             }],
             ..Contributions::default()
         }
