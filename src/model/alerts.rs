@@ -22,6 +22,10 @@ pub trait AlertDefaults {
     fn p95() -> Duration {
         duration("1s")
     }
+    /// The count above which a count alert fires.
+    fn above() -> u64 {
+        1000
+    }
 }
 
 pub fn duration(text: &str) -> Duration {
@@ -87,6 +91,36 @@ pub struct LatencyAlert<D: AlertDefaults> {
     defaults: PhantomData<fn() -> D>,
 }
 
+/// An alert on a count (messages a consumer group is behind) above a limit, held for a while.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, bound = "")]
+#[schemars(bound = "D: AlertDefaults")]
+pub struct CountAlert<D: AlertDefaults> {
+    /// `false` leaves the alert out of the rule file.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Fires when the count is above this.
+    #[serde(default = "D::above")]
+    pub above: u64,
+    /// ...once it has held this long.
+    #[serde(rename = "for", default = "D::for_duration")]
+    pub for_duration: Duration,
+    #[serde(skip)]
+    #[schemars(skip)]
+    defaults: PhantomData<fn() -> D>,
+}
+
+impl<D: AlertDefaults> Default for CountAlert<D> {
+    fn default() -> Self {
+        CountAlert {
+            enabled: true,
+            above: D::above(),
+            for_duration: D::for_duration(),
+            defaults: PhantomData,
+        }
+    }
+}
+
 impl<D: AlertDefaults> Default for RatioAlert<D> {
     fn default() -> Self {
         RatioAlert {
@@ -146,6 +180,28 @@ impl<D: AlertDefaults> LatencyAlert<D> {
             )
         })
     }
+}
+
+/// The warning stage of a two-stage alert must fire before its critical stage: `warning` and
+/// `critical` are the thresholds as written, `earlier` says whether the warning's is crossed
+/// first (below the critical one for rising values, above it for falling ones).
+pub fn stages_inverted(
+    key: &str,
+    (warning_name, warning): (&str, String),
+    (critical_name, critical): (&str, String),
+    earlier: bool,
+    example: &str,
+) -> Option<Problem> {
+    (!earlier).then(|| {
+        Problem::error(
+            key.to_string(),
+            Code::AlertStagesInverted,
+            format!(
+                "the warning stage {warning_name} ({warning}) fires only after the critical stage {critical_name} ({critical})"
+            ),
+            format!("the warning threshold must be crossed first (e.g. {example})"),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Volume, VolumeMount};
 
-use super::settings::Integration;
+use super::settings::Mounted;
 use super::{
     Alertmanager, CLUSTER_PORT, CONFIG_DIR, CONFIG_FILE, CONFIG_MAP, DATA_DIR, HEADLESS, HTTP_PORT,
     RELOADER_PORT,
@@ -16,7 +16,7 @@ use crate::k8s::Object;
 use crate::k8s::builders::{self, service_port};
 use crate::k8s::meta::App;
 use crate::k8s::pod;
-use crate::model::{DnsLabel, Duration, SecretName};
+use crate::model::{DnsLabel, Duration};
 
 /// `--data.retention` is a Go duration, which has no `d`, `w` or `y`: write the largest unit
 /// that divides the value exactly.
@@ -48,6 +48,10 @@ impl Alertmanager {
             format!("--data.retention={}", go_duration(&self.retention)),
             format!("--web.listen-address=:{HTTP_PORT}"),
         ];
+        if let Some(host) = &self.host {
+            // Notifications link here (`.ExternalURL` in templates).
+            args.push(format!("--web.external-url=https://{host}/"));
+        }
         if !self.clustered() {
             // Clustering is on by default; a lone replica has no one to gossip with.
             args.push("--cluster.listen-address=".into());
@@ -176,13 +180,24 @@ impl Alertmanager {
         }
     }
 
-    /// The Secrets of the integrations some route uses (unused ones are warned about instead).
-    pub(super) fn mounted_secrets(&self) -> Vec<(Integration, &SecretName)> {
-        self.routes
-            .used()
-            .into_iter()
-            .filter_map(|i| self.receivers.secret(i).map(|(secret, _)| (i, secret)))
-            .collect()
+    /// The Secrets of the integrations some route uses (unused ones are warned about instead),
+    /// and of the dead man's switch while the Watchdog fires.
+    pub(super) fn mounted_secrets(&self) -> Vec<Mounted<'_>> {
+        let routed = self.routes.used().into_iter().filter_map(|i| {
+            self.receivers.secret(i).map(|(secret, key)| Mounted {
+                name: i.name(),
+                holds: i.holds(),
+                secret,
+                key,
+            })
+        });
+        let watchdog = self
+            .alerts
+            .watchdog
+            .enabled
+            .then(|| self.receivers.watchdog())
+            .flatten();
+        routed.chain(watchdog).collect()
     }
 
     fn secret_volumes(&self) -> Vec<Volume> {
@@ -190,14 +205,14 @@ impl Alertmanager {
         // silently at the first notification.
         self.mounted_secrets()
             .into_iter()
-            .map(|(i, secret)| pod::secret_volume(&i.volume(), secret.as_str(), false))
+            .map(|m| pod::secret_volume(&m.volume(), m.secret.as_str(), false))
             .collect()
     }
 
     fn secret_mounts(&self) -> Vec<VolumeMount> {
         self.mounted_secrets()
             .into_iter()
-            .map(|(i, _)| pod::mount(&i.volume(), &i.mount_dir(), true))
+            .map(|m| pod::mount(&m.volume(), &m.mount_dir(), true))
             .collect()
     }
 }

@@ -3,6 +3,7 @@
 //! itself when they change (`--config.auto-reload`: no restart, no lifecycle API), and
 //! read-only RBAC for the Kubernetes discovery it uses (pods and nodes).
 
+mod alerts;
 mod config;
 mod moved;
 mod rules;
@@ -37,14 +38,8 @@ pub(crate) const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
-/// Prometheus' own series that rules and dashboards may read.
-const METRICS: &[&str] = &[
-    "prometheus_build_info",
-    "prometheus_config_last_reload_successful",
-    "prometheus_notifications_dropped_total",
-    "prometheus_rule_evaluation_failures_total",
-    "prometheus_tsdb_head_series",
-];
+/// Prometheus' own series that rules and dashboards may read (the alerts' are in `alerts.rs`).
+const METRICS: &[&str] = &["prometheus_build_info", "prometheus_tsdb_head_series"];
 
 /// `[prometheus]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -76,9 +71,8 @@ pub struct Prometheus {
     /// `[dapr]`, `[kafka]`); kept only to say where each key went.
     #[schemars(skip)]
     pub scrape: Option<toml::Value>,
-    /// Moved to the component whose series each alert reads; see `scrape`.
-    #[schemars(skip)]
-    pub alerts: Option<toml::Value>,
+    /// Prometheus' alerts about itself and the stack's own targets.
+    pub alerts: alerts::Alerts,
 }
 
 /// How long and how much data is kept.
@@ -119,7 +113,7 @@ impl Default for Prometheus {
             query: Query::default(),
             host: None,
             scrape: None,
-            alerts: None,
+            alerts: alerts::Alerts::default(),
         }
     }
 }
@@ -239,6 +233,7 @@ impl Component for Prometheus {
                 "set it to at least 1 (Prometheus' default is 20)",
             ));
         }
+        problems.extend(self.alerts.check());
         problems.extend(moved::problems(self));
         problems
     }
@@ -247,8 +242,9 @@ impl Component for Prometheus {
         Contributions {
             scrape_jobs: vec![
                 ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
-                    .with_metrics(METRICS),
+                    .with_metrics(&[METRICS, alerts::METRICS].concat()),
             ],
+            rule_groups: alerts::group(&self.alerts, stack).into_iter().collect(),
             datasources: vec![Datasource {
                 uid: NAME.into(),
                 name: "Prometheus".into(),
@@ -279,7 +275,8 @@ impl Component for Prometheus {
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
-        let rules = rules::rule_files(cx.collected, cx.templates)?;
+        let derived = alerts::target_down_group(&self.alerts, cx.stack, cx.collected);
+        let rules = rules::rule_files(cx.collected, derived, cx.templates)?;
         let mut objects: Vec<Object> = vec![
             // Discovery reads the API with this token.
             builders::service_account(&app, NAME, true).into(),

@@ -38,10 +38,11 @@ const MOVED: &[(&str, &str)] = &[
 /// One problem per key set under the moved tables.
 pub fn problems(p: &Prometheus) -> Vec<Problem> {
     let mut keys = Vec::new();
-    for (table, value) in [("scrape", &p.scrape), ("alerts", &p.alerts)] {
-        if let Some(value) = value {
-            leaf_keys(table, value, &mut keys);
-        }
+    if let Some(value) = &p.scrape {
+        leaf_keys("scrape", value, &mut keys);
+    }
+    for (key, value) in &p.alerts.rest {
+        leaf_keys(&format!("alerts.{key}"), value, &mut keys);
     }
     keys.iter().map(|key| problem(key)).collect()
 }
