@@ -122,7 +122,7 @@ fn rule_failures(a: &Alerts, stack: &Stack) -> Rule {
         comment: "A rule that fails to evaluate (a query error, too many samples) records and alerts\nnothing: the alerts it carries are blind.",
         severity: Severity::Critical,
         summary: "Prometheus {{ $labels.pod }} fails to evaluate rule group {{ $labels.rule_group }}",
-        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes; its alerts do not fire. Its log names the rule and the error.".into(),
+        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} failed to evaluate rule group {{ $labels.rule_group }} in the last 5 minutes: its alerts do not fire. Its log names the rule and the error.".into(),
     }
     .rule(
         stack,
@@ -165,7 +165,7 @@ fn notifications_dropped(a: &Alerts, stack: &Stack) -> Rule {
         comment: "Alerts dropped: no Alertmanager accepted them, or the notification queue overflowed.",
         severity: Severity::Critical,
         summary: "Prometheus {{ $labels.pod }} drops alerts",
-        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} alerts in the last 5 minutes: no Alertmanager took them, so nobody was notified.".into(),
+        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} dropped alerts in the last 5 minutes: no Alertmanager took them, so nobody was notified.".into(),
     }
     .rule(
         stack,
@@ -204,7 +204,7 @@ fn tsdb_failures(a: &Alerts, stack: &Stack) -> Rule {
         comment: "Compactions, block reloads or head truncations that failed: the disk fills or data\ngoes missing from queries.",
         severity: Severity::Warning,
         summary: "Prometheus {{ $labels.pod }} has storage (TSDB) failures",
-        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} had {{ $value | humanize }} failed compactions, block reloads or head truncations in the last 3 hours; check its volume and log.".into(),
+        description: "Prometheus {{ $labels.namespace }}/{{ $labels.pod }} had failed compactions, block reloads or head truncations in the last 3 hours; check its volume and log.".into(),
     }
     .rule(
         stack,
