@@ -13,7 +13,10 @@ fn missing() -> Vec<(&'static str, &'static str)> {
         ("a C compiler and linker", "build-essential"),
         ("python3 with the venv module", "python3-venv"),
         ("promtool and prometheus", "prometheus"),
-        ("amtool and prometheus-alertmanager", "prometheus-alertmanager"),
+        (
+            "amtool and prometheus-alertmanager",
+            "prometheus-alertmanager",
+        ),
         ("jq", "jq"),
     ];
     let kubectl = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl");
