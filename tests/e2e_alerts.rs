@@ -23,7 +23,9 @@
 //! fired before (the Watchdog) only after a minute.
 //!
 //! Jobs whose targets are not modelled (node-exporter, cAdvisor, Dapr, Loki, Jaeger, ...) get
-//! no target, so their alerts must stay silent too. Every process is stopped by pid, and every
+//! no target, so their alerts must stay silent too. (Prometheus logs that it cannot create the
+//! kubelet job's client: its service-account CA file exists only in a pod. That job has no
+//! target here either.) Every process is stopped by pid, and every
 //! temporary file removed, when the test ends, also when an assertion fails.
 
 mod common;
