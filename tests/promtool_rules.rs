@@ -129,13 +129,115 @@ enum Threshold {
     Ratio(f64),
     /// `p95 = "<duration>"`, compared in seconds.
     Latency(&'static str),
+    /// `above = <count>`.
+    Count(u64),
+    /// The component's `replicas` (AlertmanagerClusterMembersMissing, only with several).
+    Replicas(i64),
     None,
 }
 
 /// Alert name, the component (profile table) that owns it, its key under `.alerts`, threshold
 /// and `for`: the seed's "Alerting Rules" and node-exporter's, which are the compiler's
 /// defaults. A disabled component renders none of its alerts.
-const SEED: [(&str, &str, &str, Threshold, &str); 25] = [
+const SEED: [(&str, &str, &str, Threshold, &str); 39] = [
+    (
+        "ElevatedLatency",
+        "applications",
+        "elevated_latency",
+        Threshold::Latency("1s"),
+        "10m",
+    ),
+    (
+        "CriticalMemoryUsage",
+        "kubelet",
+        "critical_memory_usage",
+        Threshold::Ratio(0.97),
+        "5m",
+    ),
+    (
+        "ElevatedKafkaConsumerLag",
+        "kafka",
+        "elevated_consumer_lag",
+        Threshold::Count(1000),
+        "10m",
+    ),
+    (
+        "HighKafkaConsumerLag",
+        "kafka",
+        "high_consumer_lag",
+        Threshold::Count(10_000),
+        "10m",
+    ),
+    (
+        "Watchdog",
+        "alertmanager",
+        "watchdog",
+        Threshold::None,
+        "0s",
+    ),
+    (
+        "AlertmanagerNotificationsFailing",
+        "alertmanager",
+        "notifications_failing",
+        Threshold::Ratio(0.01),
+        "15m",
+    ),
+    (
+        "AlertmanagerConfigReloadFailed",
+        "alertmanager",
+        "config_reload_failed",
+        Threshold::None,
+        "10m",
+    ),
+    (
+        "AlertmanagerClusterMembersMissing",
+        "alertmanager",
+        "cluster_members_missing",
+        Threshold::Replicas(2),
+        "15m",
+    ),
+    (
+        "PrometheusRuleEvaluationFailures",
+        "prometheus",
+        "rule_failures",
+        Threshold::None,
+        "15m",
+    ),
+    (
+        "PrometheusNotificationsFailing",
+        "prometheus",
+        "notifications_failing",
+        Threshold::Ratio(0.01),
+        "15m",
+    ),
+    (
+        "PrometheusDroppingAlerts",
+        "prometheus",
+        "notifications_dropped",
+        Threshold::None,
+        "5m",
+    ),
+    (
+        "PrometheusConfigReloadFailed",
+        "prometheus",
+        "config_reload_failed",
+        Threshold::None,
+        "10m",
+    ),
+    (
+        "PrometheusTSDBFailures",
+        "prometheus",
+        "tsdb_failures",
+        Threshold::None,
+        "15m",
+    ),
+    (
+        "MonitoringTargetDown",
+        "prometheus",
+        "target_down",
+        Threshold::None,
+        "5m",
+    ),
     (
         "ElevatedErrorRate",
         "applications",
@@ -351,6 +453,14 @@ fn profile_alerts(profile: &Path) -> ProfileAlerts {
                 .cloned()
                 .unwrap_or_default();
             let mut s = setting(&table, threshold, for_default);
+            if let Threshold::Replicas(seed) = threshold {
+                let replicas = owner
+                    .get("replicas")
+                    .and_then(|v| v.as_integer())
+                    .unwrap_or(seed);
+                s.threshold = replicas as f64;
+                s.enabled &= replicas > 1;
+            }
             s.enabled &= owner
                 .get("enabled")
                 .and_then(|v| v.as_bool())
@@ -383,7 +493,8 @@ fn setting(table: &toml::Table, threshold: Threshold, for_default: &str) -> Sett
         threshold: match threshold {
             Threshold::Ratio(seed) => number("ratio").unwrap_or(seed),
             Threshold::Latency(seed) => seconds(&text("p95").unwrap_or_else(|| seed.into())),
-            Threshold::None => 0.0,
+            Threshold::Count(seed) => number("above").unwrap_or(seed as f64),
+            Threshold::None | Threshold::Replicas(_) => 0.0,
         },
         for_ms: Duration::parse(&text("for").unwrap_or_else(|| for_default.into()))
             .expect("valid duration")
@@ -734,7 +845,8 @@ fn high_error_rate(r: &Rendered, p: &ProfileAlerts, s: Setting) -> TestGroup {
     }
 }
 
-fn high_latency(r: &Rendered, s: Setting) -> TestGroup {
+/// A latency stage (`alert` at `severity`): p95 past its threshold fires, just below does not.
+fn latency(r: &Rendered, s: Setting, alert: &str, severity: &str) -> TestGroup {
     let t = timing(s.for_ms, STEP);
     let limit = s.threshold;
     let bounds = [0.9 * limit, limit, 1.1 * limit, 2.0 * limit];
@@ -769,19 +881,19 @@ fn high_latency(r: &Rendered, s: Setting) -> TestGroup {
     input_series.extend(histogram("fast", 0));
     TestGroup {
         name: format!(
-            "HighLatency: p95 {}s fires, {}s does not (threshold {limit}s)",
+            "{alert}: p95 {}s fires, {}s does not (threshold {limit}s)",
             p95(1),
             p95(0)
         ),
         interval: seconds(STEP),
         input_series,
         alert_rule_test: alert_checks(
-            "HighLatency",
+            alert,
             &t,
             expected(
                 r,
-                "HighLatency",
-                "warning",
+                alert,
+                severity,
                 &[("namespace", APP_NS), ("service", "slow")],
                 p95(1),
             ),
@@ -869,7 +981,8 @@ fn high_cpu_usage(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
-fn high_memory_usage(r: &Rendered, s: Setting) -> TestGroup {
+/// A memory stage (`alert` at `severity`): a working set past its share of the limit fires.
+fn memory_usage(r: &Rendered, s: Setting, alert: &str, severity: &str) -> TestGroup {
     let t = timing(s.for_ms, 0);
     let (hot, cold) = (above(s.threshold), below(s.threshold));
     let working_set = |pod: &str, id: &str, share: f64| {
@@ -898,16 +1011,12 @@ fn high_memory_usage(r: &Rendered, s: Setting) -> TestGroup {
     ];
     TestGroup {
         name: format!(
-            "HighMemoryUsage: {hot} of the limit fires, {cold} does not (threshold {})",
+            "{alert}: {hot} of the limit fires, {cold} does not (threshold {})",
             s.threshold
         ),
         interval: seconds(STEP),
         input_series,
-        alert_rule_test: alert_checks(
-            "HighMemoryUsage",
-            &t,
-            expected(r, "HighMemoryUsage", "warning", &labels, hot),
-        ),
+        alert_rule_test: alert_checks(alert, &t, expected(r, alert, severity, &labels, hot)),
         promql_expr_test: Vec::new(),
     }
 }
@@ -1838,6 +1947,383 @@ fn thanos_sidecar_prometheus_down(r: &Rendered, s: Setting) -> TestGroup {
     }
 }
 
+/// A consumer group's lag on a topic, summed over partitions: `hot` past the threshold fires,
+/// `cold` short of it does not.
+fn kafka_consumer_lag(r: &Rendered, s: Setting, alert: &str, severity: &str) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let lag = |group: &str, partition: &str, value: f64| {
+        let mut labels = kafka_labels("events", "events-kafka-exporter-1").to_vec();
+        labels.extend([
+            ("consumergroup", group),
+            ("topic", "orders"),
+            ("partition", partition),
+        ]);
+        series("kafka_consumergroup_lag", &labels, gauge(value, t.steps))
+    };
+    // Two partitions each: 0.6 and 0.4 of the threshold per partition.
+    let (hot, cold) = (s.threshold * 0.6, s.threshold * 0.4);
+    TestGroup {
+        name: format!(
+            "{alert}: a group {} behind fires, one {} behind does not (threshold {})",
+            2.0 * hot,
+            2.0 * cold,
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            lag("slow", "0", hot),
+            lag("slow", "1", hot),
+            lag("fine", "0", cold),
+            lag("fine", "1", cold),
+        ],
+        alert_rule_test: alert_checks(
+            alert,
+            &t,
+            expected(
+                r,
+                alert,
+                severity,
+                &[
+                    ("namespace", "kafka"),
+                    ("strimzi_cluster", "events"),
+                    ("consumergroup", "slow"),
+                    ("topic", "orders"),
+                ],
+                2.0 * hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// The Watchdog fires from the first evaluation on, with no series at all.
+fn watchdog(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    TestGroup {
+        name: "Watchdog: always fires".into(),
+        interval: seconds(STEP),
+        input_series: Vec::new(),
+        alert_rule_test: alert_checks("Watchdog", &t, expected(r, "Watchdog", "none", &[], 1.0)),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// The target labels of one pod of the stack's own job `job`.
+fn own_target<'a>(job: &'a str, pod: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("job", job),
+        ("namespace", "monitoring"),
+        ("pod", pod),
+        ("instance", pod),
+    ]
+}
+
+/// A per-pod share of failures of a counter pair: `failed` of `total` items per step.
+fn failure_share(
+    metric: (&str, &str),
+    labels: &[(&str, &str)],
+    share: f64,
+    steps: u64,
+) -> Vec<Series> {
+    vec![
+        series(metric.0, labels, counter(100.0 * share, steps)),
+        series(metric.1, labels, counter(100.0, steps)),
+    ]
+}
+
+fn alertmanager_notifications_failing(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let metric = (
+        "alertmanager_notifications_failed_total",
+        "alertmanager_notifications_total",
+    );
+    let pod = own_target("alertmanager", "alertmanager-0");
+    let with = |integration: &'static str| {
+        let mut labels = pod.clone();
+        labels.push(("integration", integration));
+        labels
+    };
+    let mut input_series = failure_share(metric, &with("pagerduty"), hot, t.steps);
+    input_series.extend(failure_share(metric, &with("slack"), cold, t.steps));
+    TestGroup {
+        name: format!(
+            "AlertmanagerNotificationsFailing: {hot} failing fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "AlertmanagerNotificationsFailing",
+            &t,
+            expected(
+                r,
+                "AlertmanagerNotificationsFailing",
+                "critical",
+                &[
+                    ("namespace", "monitoring"),
+                    ("pod", "alertmanager-0"),
+                    ("integration", "pagerduty"),
+                ],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// `<job>_config_last_reload_successful`: 0 on one pod fires, 1 on another does not.
+fn config_reload_failed(r: &Rendered, s: Setting, job: &str, alert: &str) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let metric = format!("{job}_config_last_reload_successful");
+    let (failed, fine) = (format!("{job}-0"), format!("{job}-1"));
+    TestGroup {
+        name: format!("{alert}: a failed reload fires, a successful one does not"),
+        interval: seconds(STEP),
+        input_series: vec![
+            series(&metric, &own_target(job, &failed), gauge(0.0, t.steps)),
+            series(&metric, &own_target(job, &fine), gauge(1.0, t.steps)),
+        ],
+        alert_rule_test: alert_checks(
+            alert,
+            &t,
+            expected(r, alert, "warning", &own_target(job, &failed), 0.0),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn alertmanager_cluster_members_missing(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let replicas = s.threshold;
+    let members = |pod: &'static str, value: f64| {
+        series(
+            "alertmanager_cluster_members",
+            &own_target("alertmanager", pod),
+            gauge(value, t.steps),
+        )
+    };
+    TestGroup {
+        name: format!(
+            "AlertmanagerClusterMembersMissing: {} of {replicas} members fires, all do not",
+            replicas - 1.0
+        ),
+        interval: seconds(STEP),
+        input_series: vec![
+            members("alertmanager-0", replicas - 1.0),
+            members("alertmanager-1", replicas),
+        ],
+        alert_rule_test: alert_checks(
+            "AlertmanagerClusterMembersMissing",
+            &t,
+            expected(
+                r,
+                "AlertmanagerClusterMembersMissing",
+                "warning",
+                &own_target("alertmanager", "alertmanager-0"),
+                replicas - 1.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn prometheus_rule_failures(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let failures = |pod: &'static str, group: &'static str, values: String| {
+        let mut labels = own_target("prometheus", pod);
+        labels.push(("rule_group", group));
+        series("prometheus_rule_evaluation_failures_total", &labels, values)
+    };
+    TestGroup {
+        name: "PrometheusRuleEvaluationFailures: a failing group fires, a still counter does not"
+            .into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            failures(
+                "prometheus-0",
+                "/etc/prometheus/rules/a.yml;a",
+                counter(1.0, t.steps),
+            ),
+            failures(
+                "prometheus-0",
+                "/etc/prometheus/rules/b.yml;b",
+                gauge(4.0, t.steps),
+            ),
+        ],
+        alert_rule_test: alert_checks(
+            "PrometheusRuleEvaluationFailures",
+            &t,
+            expected(
+                r,
+                "PrometheusRuleEvaluationFailures",
+                "critical",
+                &[
+                    ("namespace", "monitoring"),
+                    ("pod", "prometheus-0"),
+                    ("rule_group", "/etc/prometheus/rules/a.yml;a"),
+                ],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn prometheus_notifications_failing(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let (hot, cold) = (above(s.threshold), below(s.threshold));
+    let metric = (
+        "prometheus_notifications_errors_total",
+        "prometheus_notifications_sent_total",
+    );
+    let with = |am: &'static str| {
+        let mut labels = own_target("prometheus", "prometheus-0");
+        labels.push(("alertmanager", am));
+        labels
+    };
+    let mut input_series = failure_share(metric, &with("http://am-0/api/v2/alerts"), hot, t.steps);
+    input_series.extend(failure_share(
+        metric,
+        &with("http://am-1/api/v2/alerts"),
+        cold,
+        t.steps,
+    ));
+    TestGroup {
+        name: format!(
+            "PrometheusNotificationsFailing: {hot} failing fires, {cold} does not (threshold {})",
+            s.threshold
+        ),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "PrometheusNotificationsFailing",
+            &t,
+            expected(
+                r,
+                "PrometheusNotificationsFailing",
+                "warning",
+                &[
+                    ("namespace", "monitoring"),
+                    ("pod", "prometheus-0"),
+                    ("alertmanager", "http://am-0/api/v2/alerts"),
+                ],
+                hot,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+fn prometheus_dropping_alerts(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let dropped = |pod: &'static str, values: String| {
+        series(
+            "prometheus_notifications_dropped_total",
+            &own_target("prometheus", pod),
+            values,
+        )
+    };
+    TestGroup {
+        name: "PrometheusDroppingAlerts: dropping fires, a still counter does not".into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            dropped("prometheus-0", counter(1.0, t.steps)),
+            dropped("prometheus-1", gauge(7.0, t.steps)),
+        ],
+        alert_rule_test: alert_checks(
+            "PrometheusDroppingAlerts",
+            &t,
+            expected(
+                r,
+                "PrometheusDroppingAlerts",
+                "critical",
+                &[("namespace", "monitoring"), ("pod", "prometheus-0")],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// One failed compaction on prometheus-0 fires; prometheus-1's counters stand still.
+fn prometheus_tsdb_failures(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, STEP);
+    let metrics = [
+        "prometheus_tsdb_compactions_failed_total",
+        "prometheus_tsdb_reloads_failures_total",
+        "prometheus_tsdb_head_truncations_failed_total",
+    ];
+    let mut input_series = Vec::new();
+    for (i, metric) in metrics.iter().enumerate() {
+        let failing = if i == 0 {
+            format!("0 1+0x{}", t.steps)
+        } else {
+            gauge(0.0, t.steps)
+        };
+        input_series.push(series(
+            metric,
+            &own_target("prometheus", "prometheus-0"),
+            failing,
+        ));
+        input_series.push(series(
+            metric,
+            &own_target("prometheus", "prometheus-1"),
+            gauge(2.0, t.steps),
+        ));
+    }
+    TestGroup {
+        name: "PrometheusTSDBFailures: a failed compaction fires, still counters do not".into(),
+        interval: seconds(STEP),
+        input_series,
+        alert_rule_test: alert_checks(
+            "PrometheusTSDBFailures",
+            &t,
+            expected(
+                r,
+                "PrometheusTSDBFailures",
+                "warning",
+                &[("namespace", "monitoring"), ("pod", "prometheus-0")],
+                0.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
+/// Two of the stack's targets down count under their job; an application target down is not
+/// the stack's, and an answering target is not down.
+fn monitoring_target_down(r: &Rendered, s: Setting) -> TestGroup {
+    let t = timing(s.for_ms, 0);
+    let up = |job: &'static str, pod: &'static str, value: f64| {
+        series("up", &own_target(job, pod), gauge(value, t.steps))
+    };
+    TestGroup {
+        name:
+            "MonitoringTargetDown: the stack's targets down fire per job; an application's do not"
+                .into(),
+        interval: seconds(STEP),
+        input_series: vec![
+            up("prometheus", "prometheus-0", 0.0),
+            up("prometheus", "prometheus-1", 0.0),
+            up("alertmanager", "alertmanager-0", 1.0),
+            up("kubernetes-pods", "shop-api-1", 0.0),
+        ],
+        alert_rule_test: alert_checks(
+            "MonitoringTargetDown",
+            &t,
+            expected(
+                r,
+                "MonitoringTargetDown",
+                "warning",
+                &[("job", "prometheus")],
+                2.0,
+            ),
+        ),
+        promql_expr_test: Vec::new(),
+    }
+}
+
 /// The test groups of every enabled alert; the file holds exactly the enabled alerts.
 fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
     let rendered: BTreeSet<String> = r
@@ -1864,9 +2350,29 @@ fn alert_groups(r: &Rendered, p: &ProfileAlerts) -> Vec<TestGroup> {
         groups.push(match name {
             "ElevatedErrorRate" => elevated_error_rate(r, p, s),
             "HighErrorRate" => high_error_rate(r, p, s),
-            "HighLatency" => high_latency(r, s),
+            "ElevatedLatency" => latency(r, s, "ElevatedLatency", "warning"),
+            "HighLatency" => latency(r, s, "HighLatency", "critical"),
             "HighCPUUsage" => high_cpu_usage(r, s),
-            "HighMemoryUsage" => high_memory_usage(r, s),
+            "HighMemoryUsage" => memory_usage(r, s, "HighMemoryUsage", "warning"),
+            "CriticalMemoryUsage" => memory_usage(r, s, "CriticalMemoryUsage", "critical"),
+            "ElevatedKafkaConsumerLag" => {
+                kafka_consumer_lag(r, s, "ElevatedKafkaConsumerLag", "warning")
+            }
+            "HighKafkaConsumerLag" => kafka_consumer_lag(r, s, "HighKafkaConsumerLag", "critical"),
+            "Watchdog" => watchdog(r, s),
+            "AlertmanagerNotificationsFailing" => alertmanager_notifications_failing(r, s),
+            "AlertmanagerConfigReloadFailed" => {
+                config_reload_failed(r, s, "alertmanager", "AlertmanagerConfigReloadFailed")
+            }
+            "AlertmanagerClusterMembersMissing" => alertmanager_cluster_members_missing(r, s),
+            "PrometheusRuleEvaluationFailures" => prometheus_rule_failures(r, s),
+            "PrometheusNotificationsFailing" => prometheus_notifications_failing(r, s),
+            "PrometheusDroppingAlerts" => prometheus_dropping_alerts(r, s),
+            "PrometheusConfigReloadFailed" => {
+                config_reload_failed(r, s, "prometheus", "PrometheusConfigReloadFailed")
+            }
+            "PrometheusTSDBFailures" => prometheus_tsdb_failures(r, s),
+            "MonitoringTargetDown" => monitoring_target_down(r, s),
             "PodNotReady" => pod_not_ready(r, s),
             "KafkaOfflinePartitions" => kafka_offline_partitions(r, s),
             "DaprSidecarDown" => dapr_sidecar_down(r, s),
@@ -2261,8 +2767,9 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 continue;
             };
             let annotations = r.annotations(name);
+            // The Watchdog is about the whole pipeline: it has no labels to name.
             assert!(
-                annotations["summary"].contains("{{ $labels."),
+                name == "Watchdog" || annotations["summary"].contains("{{ $labels."),
                 "{}: summary of {name} names no label: {}",
                 r.profile,
                 annotations["summary"]
@@ -2272,6 +2779,9 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 | "HighErrorRate"
                 | "HighCPUUsage"
                 | "HighMemoryUsage"
+                | "CriticalMemoryUsage"
+                | "PrometheusNotificationsFailing"
+                | "AlertmanagerNotificationsFailing"
                 | "NodeFilesystemFillingUp"
                 | "NodeFilesystemAlmostFull"
                 | "NodeMemoryPressure"
@@ -2279,7 +2789,12 @@ fn go_templates_in_annotations_reach_the_rendered_file_intact() {
                 | "ThanosStoreErrors" => "{{ $value | humanizePercentage }}",
                 "LokiDiscardingLines" => "{{ $value | humanize }}",
                 "LokiCompactorNotRunning" => "{{ $labels.job }}",
-                "HighLatency" => "{{ $value | humanizeDuration }}",
+                "HighLatency" | "ElevatedLatency" => "{{ $value | humanizeDuration }}",
+                "MonitoringTargetDown" => "{{ $labels.job }}",
+                "ElevatedKafkaConsumerLag" | "HighKafkaConsumerLag" => {
+                    "{{ $labels.consumergroup }}"
+                }
+                "Watchdog" => "dead man's switch",
                 "KafkaOfflinePartitions" => "{{ $value }}",
                 // Span metrics are per traced service, not per pod.
                 "JaegerServiceErrorRate" | "JaegerServiceLatency" => "{{ $labels.service_name }}",

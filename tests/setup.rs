@@ -12,8 +12,11 @@ fn missing() -> Vec<(&'static str, &'static str)> {
     let mut missing = vec![
         ("a C compiler and linker", "build-essential"),
         ("python3 with the venv module", "python3-venv"),
-        ("promtool", "prometheus"),
-        ("amtool", "prometheus-alertmanager"),
+        ("promtool and prometheus", "prometheus"),
+        (
+            "amtool and prometheus-alertmanager",
+            "prometheus-alertmanager",
+        ),
         ("jq", "jq"),
     ];
     let kubectl = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl");

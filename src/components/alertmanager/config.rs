@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::Alertmanager;
-use super::settings::Integration;
+use super::settings::{Integration, WATCHDOG};
 use crate::model::Duration;
 
 /// What the inhibit rule compares between a critical alert and a warning of the same
@@ -13,12 +13,20 @@ use crate::model::Duration;
 /// application's `namespace` and `service`, a node's `instance` and `mountpoint`). A staged
 /// alert whose target is named by another label must add it here, or its critical stage would
 /// mute the warnings of every target alike.
+///
+/// More labels only make the rule stricter (both alerts must agree on each), never broader:
+/// `pod` and `container` name a container near its memory limit, `consumergroup` and `topic`
+/// a Kafka consumer group falling behind. Alerts whose series lack a label agree on it.
 const INHIBIT_EQUAL: &[&str] = &[
     "alert_group",
     "namespace",
     "service",
     "instance",
     "mountpoint",
+    "pod",
+    "container",
+    "consumergroup",
+    "topic",
 ];
 
 /// The context of `alertmanager.yml.j2`.
@@ -33,6 +41,17 @@ pub(super) struct ConfigFile<'a> {
     /// The root receiver (`default`) first, then one per child route.
     pub(super) receivers: Vec<ReceiverView<'a>>,
     pub(super) inhibit_equal: &'static [&'static str],
+    /// The Watchdog's route, while the alert is rendered.
+    pub(super) watchdog: Option<WatchdogRoute>,
+}
+
+/// Where the always-firing Watchdog goes: the dead man's switch's URL file, or nowhere.
+#[derive(Debug, Serialize)]
+pub(super) struct WatchdogRoute {
+    pub(super) alertname: &'static str,
+    /// `watchdog` with the switch's webhook, or `null` (no integration: notifies no one).
+    pub(super) receiver: &'static str,
+    pub(super) url_file: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,6 +101,14 @@ impl Alertmanager {
             routes,
             receivers,
             inhibit_equal: INHIBIT_EQUAL,
+            watchdog: self.alerts.watchdog.enabled.then(|| {
+                let url_file = self.receivers.watchdog_file();
+                WatchdogRoute {
+                    alertname: super::alerts::WATCHDOG,
+                    receiver: if url_file.is_some() { WATCHDOG } else { "null" },
+                    url_file,
+                }
+            }),
         }
     }
 

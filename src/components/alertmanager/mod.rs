@@ -8,6 +8,7 @@
 //! Files: `mod.rs` the component, `settings.rs` the profile types and their checks,
 //! `config.rs` alertmanager.yml, `objects.rs` the Kubernetes objects.
 
+mod alerts;
 mod config;
 mod objects;
 mod settings;
@@ -64,6 +65,12 @@ impl Component for Alertmanager {
         problems.extend(self.interval_problems());
         problems.extend(self.unconfigured_route_problems());
         problems.extend(self.unused_receiver_problems());
+        problems.extend(
+            self.alerts
+                .notifications_failing
+                .check("alertmanager.alerts.notifications_failing"),
+        );
+        problems.extend(self.watchdog_problems());
         problems
     }
 
@@ -96,30 +103,22 @@ impl Component for Alertmanager {
             }),
             scrape_jobs: vec![
                 ScrapeJob::stack_pods(stack, APP, address(SERVICE), "/metrics")
-                    .with_metrics(&[
-                        "alertmanager_notifications_total",
-                        "alertmanager_notifications_failed_total",
-                        "alertmanager_cluster_members",
-                        "alertmanager_config_last_reload_successful",
-                    ])
+                    .with_metrics(alerts::METRICS)
                     .with_basic_auth(self.client()),
             ],
             secrets: self
                 .mounted_secrets()
                 .into_iter()
-                .map(|(integration, secret)| SecretRef {
-                    name: secret.to_string(),
+                .map(|m| SecretRef {
+                    name: m.secret.to_string(),
                     namespace: stack.namespace.to_string(),
-                    keys: self
-                        .receivers
-                        .secret(integration)
-                        .map(|(_, key)| vec![SecretKey::plain(key, integration.holds())])
-                        .unwrap_or_default(),
-                    profile_key: format!("alertmanager.receivers.{}.secret", integration.name()),
+                    keys: vec![SecretKey::plain(m.key, m.holds)],
+                    profile_key: format!("alertmanager.receivers.{}.secret", m.name),
                     optional: false,
                 })
                 .chain(self.web_auth_secret(stack))
                 .collect(),
+            rule_groups: self.rule_groups(stack),
             flows,
             prerequisites: storage_class_prerequisite(stack),
             exposures: self

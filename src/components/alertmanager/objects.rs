@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Volume, VolumeMount};
 
-use super::settings::Integration;
+use super::settings::Mounted;
 use super::{
     Alertmanager, CLUSTER_PORT, CONFIG_DIR, CONFIG_FILE, CONFIG_MAP, DATA_DIR, HEADLESS, HTTP_PORT,
     RELOADER_PORT, WEB_DIR,
@@ -18,7 +18,7 @@ use crate::k8s::meta::App;
 use crate::k8s::pod;
 use crate::k8s::waivers;
 use crate::model::WebAuth;
-use crate::model::{DnsLabel, Duration, SecretName, Stack};
+use crate::model::{DnsLabel, Duration, Stack};
 
 /// `--data.retention` is a Go duration, which has no `d`, `w` or `y`: write the largest unit
 /// that divides the value exactly.
@@ -217,13 +217,24 @@ impl Alertmanager {
         }
     }
 
-    /// The Secrets of the integrations some route uses (unused ones are warned about instead).
-    pub(super) fn mounted_secrets(&self) -> Vec<(Integration, &SecretName)> {
-        self.routes
-            .used()
-            .into_iter()
-            .filter_map(|i| self.receivers.secret(i).map(|(secret, _)| (i, secret)))
-            .collect()
+    /// The Secrets of the integrations some route uses (unused ones are warned about instead),
+    /// and of the dead man's switch while the Watchdog fires.
+    pub(super) fn mounted_secrets(&self) -> Vec<Mounted<'_>> {
+        let routed = self.routes.used().into_iter().filter_map(|i| {
+            self.receivers.secret(i).map(|(secret, key)| Mounted {
+                name: i.name(),
+                holds: i.holds(),
+                secret,
+                key,
+            })
+        });
+        let watchdog = self
+            .alerts
+            .watchdog
+            .enabled
+            .then(|| self.receivers.watchdog())
+            .flatten();
+        routed.chain(watchdog).collect()
     }
 
     fn secret_volumes(&self) -> Vec<Volume> {
@@ -231,14 +242,14 @@ impl Alertmanager {
         // silently at the first notification.
         self.mounted_secrets()
             .into_iter()
-            .map(|(i, secret)| pod::secret_volume(&i.volume(), secret.as_str(), false))
+            .map(|m| pod::secret_volume(&m.volume(), m.secret.as_str(), false))
             .collect()
     }
 
     fn secret_mounts(&self) -> Vec<VolumeMount> {
         self.mounted_secrets()
             .into_iter()
-            .map(|(i, _)| pod::mount(&i.volume(), &i.mount_dir(), true))
+            .map(|m| pod::mount(&m.volume(), &m.mount_dir(), true))
             .collect()
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::SECRETS_DIR;
+use crate::model::alerts::{AlertDefaults, ConditionAlert, RatioAlert, duration};
 use crate::model::{
     Duration, HostName, Image, Problem, Resources, SecretKeyName, SecretName, VolumeSize, WebAuth,
 };
@@ -53,7 +54,47 @@ pub struct Alertmanager {
     /// Alertmanager's own basic auth (`--web.config.file`); Prometheus logs in to send alerts
     /// and scrape. The config reloader cannot log in, so a config change restarts the pods.
     pub web_auth: Option<WebAuth>,
+    /// Alertmanager's alerts about itself, and the Watchdog.
+    pub alerts: Alerts,
 }
+
+/// `[alertmanager.alerts]`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Always fires (severity `none`), to prove that rules are evaluated and notifications
+    /// leave: routed to `receivers.watchdog` (a dead man's switch) or to a receiver that
+    /// notifies no one, never to a severity route.
+    pub watchdog: ConditionAlert<Watchdog>,
+    /// Critical: more than `ratio` of the notifications to one integration fail, per replica
+    /// (default 0.01 for 15m).
+    pub notifications_failing: RatioAlert<NotificationsFailing>,
+    /// Warning: the last config reload failed; the previous config keeps running (default for 10m).
+    pub config_reload_failed: ConditionAlert<ConfigReloadFailed>,
+    /// Warning: a replica sees fewer cluster members than `replicas`, so notifications may be
+    /// sent twice or silences not shared (default for 15m; only with several replicas).
+    pub cluster_members_missing: ConditionAlert<ClusterMembersMissing>,
+}
+
+macro_rules! defaults {
+    ($name:ident, $for:literal $(, ratio = $ratio:literal)?) => {
+        #[derive(Debug, Clone)]
+        pub struct $name;
+        impl AlertDefaults for $name {
+            fn for_duration() -> Duration {
+                duration($for)
+            }
+            $(fn ratio() -> f64 {
+                $ratio
+            })?
+        }
+    };
+}
+
+defaults!(Watchdog, "0s");
+defaults!(NotificationsFailing, "15m", ratio = 0.01);
+defaults!(ConfigReloadFailed, "10m");
+defaults!(ClusterMembersMissing, "15m");
 
 impl Default for Alertmanager {
     fn default() -> Self {
@@ -78,6 +119,7 @@ impl Default for Alertmanager {
             host: None,
             expose: true,
             web_auth: None,
+            alerts: Alerts::default(),
         }
     }
 }
@@ -92,6 +134,9 @@ pub struct Receivers {
     pub slack: Option<Slack>,
     /// Generic webhook; the Secret key holds the URL (it may embed a token).
     pub webhook: Option<SecretKey>,
+    /// A dead man's switch (healthchecks.io, Dead Man's Snitch, ...): the Secret key holds the
+    /// URL the always-firing Watchdog is posted to; the service alerts when it stops arriving.
+    pub watchdog: Option<SecretKey>,
 }
 
 /// A key of an existing Secret in the stack's namespace (monstack never writes its value).
@@ -176,16 +221,55 @@ impl Integration {
         }
     }
 
-    pub(super) fn volume(self) -> String {
-        format!("{}-secret", self.name())
-    }
-
     pub(super) fn mount_dir(self) -> String {
         format!("{SECRETS_DIR}/{}", self.name())
     }
 }
 
+/// A Secret key mounted into the Alertmanager container as a file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mounted<'a> {
+    /// The receiver's name: `<name>-secret` volume, mounted at `<SECRETS_DIR>/<name>`.
+    pub(super) name: &'static str,
+    pub(super) holds: &'static str,
+    pub(super) secret: &'a SecretName,
+    pub(super) key: &'a str,
+}
+
+impl Mounted<'_> {
+    pub(super) fn volume(&self) -> String {
+        format!("{}-secret", self.name)
+    }
+
+    pub(super) fn mount_dir(&self) -> String {
+        format!("{SECRETS_DIR}/{}", self.name)
+    }
+}
+
+/// The dead man's switch receiver's name and what its Secret key holds.
+pub(super) const WATCHDOG: &str = "watchdog";
+const WATCHDOG_HOLDS: &str = "dead man's switch URL the Watchdog alert is posted to";
+
 impl Receivers {
+    /// The dead man's switch, when it is configured and not turned off.
+    pub(super) fn watchdog(&self) -> Option<Mounted<'_>> {
+        self.watchdog
+            .as_ref()
+            .filter(|s| s.enabled)
+            .map(|s| Mounted {
+                name: WATCHDOG,
+                holds: WATCHDOG_HOLDS,
+                secret: &s.secret,
+                key: s.key.as_str(),
+            })
+    }
+
+    /// The file the dead man's switch URL is read from.
+    pub(super) fn watchdog_file(&self) -> Option<String> {
+        self.watchdog()
+            .map(|m| format!("{}/{}", m.mount_dir(), m.key))
+    }
+
     /// The Secret and key an integration reads, when it is configured.
     pub(super) fn secret(&self, integration: Integration) -> Option<(&SecretName, &str)> {
         match integration {
@@ -329,6 +413,20 @@ impl Alertmanager {
                 )
             })
             .collect()
+    }
+}
+
+impl Alertmanager {
+    /// A dead man's switch with the Watchdog turned off would never be pinged, and page.
+    pub(super) fn watchdog_problems(&self) -> Option<Problem> {
+        (self.receivers.watchdog().is_some() && !self.alerts.watchdog.enabled).then(|| {
+            Problem::warning(
+                "alertmanager.receivers.watchdog",
+                Code::ReceiverUnused,
+                "receiver `watchdog` is configured but the Watchdog alert is turned off",
+                "remove alertmanager.alerts.watchdog.enabled = false, or the receiver",
+            )
+        })
     }
 }
 

@@ -122,3 +122,37 @@ fn severities_without_receivers_fall_back_to_the_root_route() {
         Some("/etc/alertmanager/secrets/slack/k")
     );
 }
+
+#[test]
+fn a_dead_mans_switch_without_the_watchdog_is_warned_about() {
+    let am = settings(
+        "[receivers.watchdog]\nsecret = \"d\"\nkey = \"url\"\n[alerts.watchdog]\nenabled = false\n",
+    );
+    assert!(codes(&am).contains(&(
+        "alertmanager.receivers.watchdog".into(),
+        Code::ReceiverUnused
+    )));
+    assert!(am.config_file().watchdog.is_none());
+    assert!(am.mounted_secrets().is_empty(), "its Secret is not mounted");
+    let on = settings("[receivers.watchdog]\nsecret = \"d\"\nkey = \"url\"\n");
+    let route = on.config_file().watchdog.expect("the Watchdog's route");
+    assert_eq!(route.receiver, "watchdog");
+    assert_eq!(
+        route.url_file.as_deref(),
+        Some("/etc/alertmanager/secrets/watchdog/url")
+    );
+}
+
+#[test]
+fn cluster_members_are_watched_only_with_several_replicas() {
+    let names = |am: &Alertmanager| -> Vec<String> {
+        am.rule_groups(&Stack::default())
+            .iter()
+            .flat_map(|g| g.alerts().map(|a| a.alert.clone()).collect::<Vec<_>>())
+            .collect()
+    };
+    assert!(names(&settings("replicas = 2")).contains(&"AlertmanagerClusterMembersMissing".into()));
+    assert!(
+        !names(&settings("replicas = 1")).contains(&"AlertmanagerClusterMembersMissing".into())
+    );
+}

@@ -1,7 +1,7 @@
 //! The monitored applications: the seed's services (HTTP request metrics and business
 //! counters) in `stack.app_namespaces`. Renders no pods: it contributes the scrape job for pods
 //! that opt in with the `prometheus.io/scrape` annotation, the request recording rules, the
-//! ElevatedErrorRate, HighErrorRate and HighLatency alerts, and the Overview and Application Performance
+//! ElevatedErrorRate, HighErrorRate, ElevatedLatency and HighLatency alerts, and the Overview and Application Performance
 //! dashboards.
 //!
 //! Files: `mod.rs` settings and contributions, `scrape.rs` the job, `rules.rs` the rules,
@@ -17,7 +17,7 @@ use super::{Component, Context};
 use crate::contrib::Contributions;
 use crate::diag::Code;
 use crate::k8s::Object;
-use crate::model::alerts::{AlertDefaults, LatencyAlert, RatioAlert, duration};
+use crate::model::alerts::{AlertDefaults, LatencyAlert, RatioAlert, duration, stages_inverted};
 use crate::model::{Duration, Problem, Stack};
 
 /// The scrape job of the application pods (`http_*`, `todo_*`, `chat_*`, `user_sessions_active`).
@@ -44,8 +44,22 @@ pub struct Alerts {
     pub elevated_error_rate: RatioAlert<ElevatedErrorRate>,
     /// Critical: the share of 5xx responses of a service (default ratio 0.05 for 5m).
     pub high_error_rate: RatioAlert<HighErrorRate>,
-    /// Warning: a service's p95 request latency (default p95 2s for 5m).
+    /// Warning: a service's p95 request latency (default p95 1s for 10m); muted while
+    /// HighLatency fires for the same service. Its p95 must be below HighLatency's.
+    pub elevated_latency: LatencyAlert<ElevatedLatency>,
+    /// Critical: a service's p95 request latency (default p95 2s for 5m).
     pub high_latency: LatencyAlert<HighLatency>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ElevatedLatency;
+impl AlertDefaults for ElevatedLatency {
+    fn for_duration() -> Duration {
+        duration("10m")
+    }
+    fn p95() -> Duration {
+        duration("1s")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -105,8 +119,10 @@ impl Component for Applications {
             a.elevated_error_rate
                 .check(&format!("{key}.elevated_error_rate")),
             a.high_error_rate.check(&format!("{key}.high_error_rate")),
+            a.elevated_latency.check(&format!("{key}.elevated_latency")),
             a.high_latency.check(&format!("{key}.high_latency")),
             error_rate_stages_inverted(a, key),
+            latency_stages_inverted(a, key),
         ]
         .into_iter()
         .flatten()
@@ -146,6 +162,18 @@ fn error_rate_stages_inverted(a: &Alerts, key: &str) -> Option<Problem> {
     })
 }
 
+/// The latency warning must fire at a lower p95 than HighLatency (equal would fire both at once).
+fn latency_stages_inverted(a: &Alerts, key: &str) -> Option<Problem> {
+    let (warning, critical) = (&a.elevated_latency.p95, &a.high_latency.p95);
+    stages_inverted(
+        &format!("{key}.elevated_latency.p95"),
+        ("ElevatedLatency", warning.to_string()),
+        ("HighLatency", critical.to_string()),
+        warning.millis() < critical.millis(),
+        "p95 = \"1s\" and \"2s\"",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +192,16 @@ mod tests {
         )
         .expect("inverted stages are reported");
         assert_eq!(p.key, "applications.alerts.elevated_error_rate.ratio");
+        assert_eq!(p.diagnostic.code, Code::AlertStagesInverted);
+    }
+
+    #[test]
+    fn the_latency_warning_must_be_below_high_latency() {
+        let key = "applications.alerts";
+        assert!(latency_stages_inverted(&alerts(""), key).is_none());
+        let p = latency_stages_inverted(&alerts("elevated_latency = { p95 = \"2s\" }"), key)
+            .expect("equal stages are reported");
+        assert_eq!(p.key, "applications.alerts.elevated_latency.p95");
         assert_eq!(p.diagnostic.code, Code::AlertStagesInverted);
     }
 }

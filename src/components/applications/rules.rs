@@ -1,6 +1,6 @@
 //! The request recording rules (per service: rate, 5xx rate and share, latency histogram and
-//! p95) and the alerts over them: the error ratio in two stages (ElevatedErrorRate, then
-//! HighErrorRate) and latency. `stack.http_status_label` names the status-code label.
+//! p95) and the alerts over them, each in two stages: the error ratio (ElevatedErrorRate, then
+//! HighErrorRate) and the p95 latency (ElevatedLatency, then HighLatency). `stack.http_status_label` names the status-code label.
 
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
@@ -13,6 +13,7 @@ pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
         [
             elevated_error_rate(alerts, stack),
             high_error_rate(alerts, stack),
+            elevated_latency(alerts, stack),
             high_latency(alerts, stack),
         ],
     );
@@ -117,26 +118,59 @@ fn error_rate_stage(
     .stage_of(ERROR_RATE)
 }
 
+/// The stages of the latency alert: a warning, then HighLatency, which mutes it.
+const LATENCY: &str = "Latency";
+
+fn elevated_latency(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
+    let a = &alerts.elevated_latency;
+    Some(latency_stage(
+        a.enabled.then_some((&a.p95, &a.for_duration))?,
+        stack,
+        (
+            "ElevatedLatency",
+            Severity::Warning,
+            "Slower",
+            "warning threshold",
+        ),
+        "The warning stage of HighLatency: a lower p95, held longer.",
+    ))
+}
+
 fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.high_latency;
-    a.enabled.then(|| {
-        AlertText {
-            name: "HighLatency",
-            comment: "95th percentile of request durations, per namespace and service.",
-            severity: Severity::Warning,
-            summary: "Slow responses from {{ $labels.namespace }}/{{ $labels.service }}",
-            description: format!(
-                "The p95 latency of {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} is {{{{ $value | humanizeDuration }}}} over the last 5 minutes (threshold {}).",
-                a.p95
-            ),
-        }
-        .rule(
-            stack,
-            format!(
-                "namespace_service:http_request_duration_seconds:p95_5m > {}",
-                a.p95.seconds()
-            ),
-            &a.for_duration,
-        )
-    })
+    Some(latency_stage(
+        a.enabled.then_some((&a.p95, &a.for_duration))?,
+        stack,
+        ("HighLatency", Severity::Critical, "Slow", "threshold"),
+        "95th percentile of request durations, per namespace and service.",
+    ))
+}
+
+/// One stage of the latency alert: its p95 and how long it holds.
+fn latency_stage(
+    (p95, for_duration): (&Duration, &Duration),
+    stack: &Stack,
+    (name, severity, adjective, threshold): (&str, Severity, &str, &str),
+    comment: &str,
+) -> Rule {
+    AlertText {
+        name,
+        comment,
+        severity,
+        summary: &format!(
+            "{adjective} responses from {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}}"
+        ),
+        description: format!(
+            "The p95 latency of {{{{ $labels.namespace }}}}/{{{{ $labels.service }}}} is {{{{ $value | humanizeDuration }}}} over the last 5 minutes ({threshold} {p95})."
+        ),
+    }
+    .rule(
+        stack,
+        format!(
+            "namespace_service:http_request_duration_seconds:p95_5m > {}",
+            p95.seconds()
+        ),
+        for_duration,
+    )
+    .stage_of(LATENCY)
 }

@@ -1,6 +1,7 @@
 //! Kafka: the Strimzi-managed clusters the applications publish to. Renders no pods: it
-//! contributes the scrape job of the brokers' JMX exporter, the Kafka recording rules, the
-//! KafkaOfflinePartitions alert and the Kafka dashboard.
+//! contributes the scrape job of the brokers' JMX exporter (and Strimzi's Kafka Exporter), the
+//! Kafka recording rules, the KafkaOfflinePartitions alert, the consumer-lag alert in two stages
+//! and the Kafka dashboard.
 //!
 //! Files: `mod.rs` settings, job and rules, `dashboard.rs` the dashboard.
 
@@ -13,8 +14,8 @@ use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, record}
 use crate::contrib::scrape::{ScrapeJob, copy, keep, namespace_and_pod};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
-use crate::model::alerts::{AlertDefaults, ConditionAlert, duration};
-use crate::model::{DnsLabel, Duration, Stack};
+use crate::model::alerts::{AlertDefaults, ConditionAlert, CountAlert, duration, stages_inverted};
+use crate::model::{DnsLabel, Duration, Problem, Stack};
 
 /// The scrape job of the Strimzi pods (`kafka_*`).
 pub const JOB: &str = "kafka";
@@ -27,6 +28,8 @@ const METRICS: &[&str] = &[
     "kafka_server_replicamanager_underreplicatedpartitions",
     "kafka_controller_kafkacontroller_offlinepartitionscount",
     "kafka_controller_kafkacontroller_activecontrollercount",
+    // Strimzi's Kafka Exporter (its pod is of kind Kafka, port tcp-prometheus too).
+    "kafka_consumergroup_lag",
 ];
 
 /// `[kafka]`: the Strimzi Kafka clusters.
@@ -47,6 +50,35 @@ pub struct Kafka {
 pub struct Alerts {
     /// Critical: a Kafka cluster has partitions without a leader (default for 1m).
     pub offline_partitions: ConditionAlert<OfflinePartitions>,
+    /// Warning: a consumer group is more than `above` messages behind on a topic (default
+    /// 1000 for 10m; needs the Kafka Exporter); muted while HighKafkaConsumerLag fires for
+    /// the same group and topic. Must be below high_consumer_lag's.
+    pub elevated_consumer_lag: CountAlert<ElevatedConsumerLag>,
+    /// Critical: a consumer group is more than `above` messages behind on a topic (default
+    /// 10000 for 10m).
+    pub high_consumer_lag: CountAlert<HighConsumerLag>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ElevatedConsumerLag;
+impl AlertDefaults for ElevatedConsumerLag {
+    fn for_duration() -> Duration {
+        duration("10m")
+    }
+    fn above() -> u64 {
+        1000
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HighConsumerLag;
+impl AlertDefaults for HighConsumerLag {
+    fn for_duration() -> Duration {
+        duration("10m")
+    }
+    fn above() -> u64 {
+        10_000
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,8 +107,31 @@ impl Component for Kafka {
         self.enabled
     }
 
+    fn check(&self, _stack: &Stack) -> Vec<Problem> {
+        let (warning, critical) = (
+            self.alerts.elevated_consumer_lag.above,
+            self.alerts.high_consumer_lag.above,
+        );
+        stages_inverted(
+            "kafka.alerts.elevated_consumer_lag.above",
+            ("ElevatedKafkaConsumerLag", warning.to_string()),
+            ("HighKafkaConsumerLag", critical.to_string()),
+            warning < critical,
+            "1000 and 10000",
+        )
+        .into_iter()
+        .collect()
+    }
+
     fn contribute(&self, stack: &Stack) -> Contributions {
-        let alerts = alert_group("kafka.alerts", [self.offline_partitions(stack)]);
+        let alerts = alert_group(
+            "kafka.alerts",
+            [
+                self.offline_partitions(stack),
+                self.consumer_lag(stack, Severity::Warning),
+                self.consumer_lag(stack, Severity::Critical),
+            ],
+        );
         let rule_groups = [recording()].into_iter().chain(alerts).collect();
         Contributions {
             scrape_jobs: vec![self.job()],
@@ -136,6 +191,50 @@ impl Kafka {
                 format!("sum by (namespace, strimzi_cluster) (\n  kafka_controller_kafkacontroller_offlinepartitionscount{{job=\"{JOB}\"}}\n) > 0"),
                 &a.for_duration,
             )
+        })
+    }
+}
+
+/// The stages of a consumer group falling behind on a topic.
+const CONSUMER_LAG: &str = "KafkaConsumerLag";
+
+impl Kafka {
+    /// One stage of the consumer-lag alert: messages not yet consumed, summed over a topic's
+    /// partitions, per cluster, consumer group and topic.
+    fn consumer_lag(&self, stack: &Stack, severity: Severity) -> Option<Rule> {
+        let (high, elevated) = (
+            &self.alerts.high_consumer_lag,
+            &self.alerts.elevated_consumer_lag,
+        );
+        let ((enabled, above, for_duration), name, adjective) = match severity {
+            Severity::Critical => (
+                (high.enabled, high.above, &high.for_duration),
+                "HighKafkaConsumerLag",
+                "far",
+            ),
+            _ => (
+                (elevated.enabled, elevated.above, &elevated.for_duration),
+                "ElevatedKafkaConsumerLag",
+                "falling",
+            ),
+        };
+        enabled.then(|| {
+            AlertText {
+                name,
+                comment: "Messages of a topic a consumer group has not consumed yet (Strimzi's Kafka Exporter),\nsummed over the topic's partitions.",
+                severity,
+                summary: &format!("Consumer group {{{{ $labels.consumergroup }}}} is {adjective} behind on {{{{ $labels.topic }}}}"),
+                description: format!(
+                    "Consumer group {{{{ $labels.consumergroup }}}} of Kafka cluster {{{{ $labels.namespace }}}}/{{{{ $labels.strimzi_cluster }}}} is {{{{ $value }}}} messages behind on topic {{{{ $labels.topic }}}} (threshold {}): its consumers are slow, stuck or gone.",
+                    above
+                ),
+            }
+            .rule(
+                stack,
+                format!("sum by (namespace, strimzi_cluster, consumergroup, topic) (\n  kafka_consumergroup_lag{{job=\"{JOB}\"}}\n) > {above}"),
+                for_duration,
+            )
+            .stage_of(CONSUMER_LAG)
         })
     }
 }

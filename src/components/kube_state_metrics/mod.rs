@@ -63,8 +63,14 @@ impl Component for KubeStateMetrics {
         let service = ServiceAddress::in_stack(stack, NAME, METRICS_PORT_NAME, METRICS_PORT);
         let mut job =
             ScrapeJob::stack_pods(stack, NAME, service, "/metrics").with_metrics(&self.metrics());
-        // Its `namespace`, `pod` and `container` labels describe other objects, not itself.
+        // Its `namespace`, `pod` and `container` labels describe other objects, not itself:
+        // they are kept as exported (`honor_labels`), and the exporter's own pod is not
+        // attached as target labels, which a series without them would inherit
+        // (`kube_node_info` in namespace "monitoring"). kube-prometheus drops the same labels
+        // (`labeldrop` of pod|service|endpoint|namespace on its kube-state-metrics monitor).
         job.honor_labels = true;
+        job.relabel_configs
+            .retain(|r| !matches!(r.target_label, Some("namespace" | "pod")));
         Contributions {
             scrape_jobs: vec![job],
             rule_groups: alert_group("kube-state-metrics.alerts", [self.pod_not_ready(stack)])

@@ -288,3 +288,20 @@ fn contributes_its_metrics_port_with_honored_labels_and_the_exported_kinds_metri
         c.rule_groups
     );
 }
+
+/// Cluster-scoped series (`kube_node_*`, `kube_persistentvolume_*`, `kube_namespace_*`) have no
+/// `namespace` or `pod` label of their own: with `honor_labels`, target labels of those names
+/// would be attached to them, naming the exporter's pod and namespace.
+#[test]
+fn cluster_scoped_series_get_no_namespace_or_pod_from_the_target() {
+    let c = KubeStateMetrics::default().contribute(&Stack::default());
+    let targets: Vec<_> = c.scrape_jobs[0]
+        .relabel_configs
+        .iter()
+        .filter_map(|r| r.target_label)
+        .collect();
+    assert!(
+        !targets.contains(&"namespace") && !targets.contains(&"pod"),
+        "{targets:?}"
+    );
+}

@@ -15,7 +15,7 @@ use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent
 use crate::contrib::scrape::{KubeletAuth, ScrapeJob, copy, drop};
 use crate::contrib::{Contributions, Rule};
 use crate::k8s::Object;
-use crate::model::alerts::{AlertDefaults, RatioAlert, duration};
+use crate::model::alerts::{AlertDefaults, RatioAlert, duration, stages_inverted};
 use crate::model::{Duration, Problem, Stack};
 
 /// The scrape job of the kubelets' cAdvisor endpoints (`container_*`).
@@ -45,8 +45,23 @@ pub struct Kubelet {
 pub struct Alerts {
     /// Warning: a container's CPU usage over its limit (default ratio 0.9 for 10m).
     pub high_cpu_usage: RatioAlert<HighUsage>,
-    /// Warning: a container's working set over its memory limit (default ratio 0.9 for 10m).
+    /// Warning: a container's working set over its memory limit (default ratio 0.9 for 10m);
+    /// muted while CriticalMemoryUsage fires for the same container.
     pub high_memory_usage: RatioAlert<HighUsage>,
+    /// Critical: a container's working set about to reach its memory limit, where it is
+    /// OOM-killed (default ratio 0.97 for 5m). Its ratio must be above high_memory_usage's.
+    pub critical_memory_usage: RatioAlert<CriticalMemoryUsage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CriticalMemoryUsage;
+impl AlertDefaults for CriticalMemoryUsage {
+    fn for_duration() -> Duration {
+        duration("5m")
+    }
+    fn ratio() -> f64 {
+        0.97
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +102,10 @@ impl Component for Kubelet {
             self.alerts
                 .high_memory_usage
                 .check(&format!("{key}.high_memory_usage")),
+            self.alerts
+                .critical_memory_usage
+                .check(&format!("{key}.critical_memory_usage")),
+            self.memory_stages_inverted(key),
         ]
         .into_iter()
         .flatten()
@@ -97,7 +116,11 @@ impl Component for Kubelet {
         // The limits come from kube-state-metrics: without it these cannot be computed.
         let alerts = alert_group(
             "kubernetes.alerts",
-            [self.high_cpu_usage(stack), self.high_memory_usage(stack)],
+            [
+                self.high_cpu_usage(stack),
+                self.high_memory_usage(stack),
+                self.critical_memory_usage(stack),
+            ],
         )
         .map(|g| g.needing(&[KUBE_STATE]));
         let rule_groups = [recording()].into_iter().chain(alerts).collect();
@@ -152,16 +175,72 @@ impl Kubelet {
     fn high_memory_usage(&self, stack: &Stack) -> Option<Rule> {
         let a = &self.alerts.high_memory_usage;
         a.enabled.then(|| {
-            AlertText {
-                name: "HighMemoryUsage",
-                comment: "Working set (what the kernel cannot reclaim, recording rule) over the memory limit.",
-                severity: Severity::Warning,
-                summary: "Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} is near its memory limit",
-                description: format!("Container {{{{ $labels.container }}}} of pod {{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} uses {{{{ $value | humanizePercentage }}}} of its memory limit (threshold {}); at 100% it is OOM-killed.", percent(a.ratio)),
-            }
-            .rule(stack, usage_over_limit("namespace_pod_container:container_memory_working_set_bytes:max", "memory", a.ratio), &a.for_duration)
+            memory_stage(
+                stack,
+                (a.ratio, &a.for_duration),
+                ("HighMemoryUsage", Severity::Warning, "near", "threshold"),
+                "Working set (what the kernel cannot reclaim, recording rule) over the memory limit.\nThe warning stage of CriticalMemoryUsage.",
+            )
         })
     }
+
+    fn critical_memory_usage(&self, stack: &Stack) -> Option<Rule> {
+        let a = &self.alerts.critical_memory_usage;
+        a.enabled.then(|| {
+            memory_stage(
+                stack,
+                (a.ratio, &a.for_duration),
+                ("CriticalMemoryUsage", Severity::Critical, "about to reach", "critical threshold"),
+                "The working set about to reach the memory limit: the next allocation may OOM-kill it.",
+            )
+        })
+    }
+
+    /// The memory warning must fire at a lower share than the critical stage.
+    fn memory_stages_inverted(&self, key: &str) -> Option<Problem> {
+        let (warning, critical) = (
+            self.alerts.high_memory_usage.ratio,
+            self.alerts.critical_memory_usage.ratio,
+        );
+        stages_inverted(
+            &format!("{key}.high_memory_usage.ratio"),
+            ("HighMemoryUsage", warning.to_string()),
+            ("CriticalMemoryUsage", critical.to_string()),
+            warning < critical,
+            "0.9 and 0.97",
+        )
+    }
+}
+
+/// The stages of a container's memory nearing its limit, which mute each other per container.
+const CONTAINER_MEMORY: &str = "ContainerMemory";
+
+/// One stage of the memory alert. CPU has one stage only: a container at its CPU limit is
+/// throttled, not killed, and the harm shows as latency, which the applications' latency
+/// alerts page for.
+fn memory_stage(
+    stack: &Stack,
+    (ratio, for_duration): (f64, &Duration),
+    (name, severity, near, threshold): (&str, Severity, &str, &str),
+    comment: &str,
+) -> Rule {
+    AlertText {
+        name,
+        comment,
+        severity,
+        summary: &format!("Container {{{{ $labels.container }}}} of {{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} is {near} its memory limit"),
+        description: format!("Container {{{{ $labels.container }}}} of pod {{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} uses {{{{ $value | humanizePercentage }}}} of its memory limit ({threshold} {}); at 100% it is OOM-killed.", percent(ratio)),
+    }
+    .rule(
+        stack,
+        usage_over_limit(
+            "namespace_pod_container:container_memory_working_set_bytes:max",
+            "memory",
+            ratio,
+        ),
+        for_duration,
+    )
+    .stage_of(CONTAINER_MEMORY)
 }
 
 fn usage_over_limit(usage: &str, resource: &str, ratio: f64) -> String {

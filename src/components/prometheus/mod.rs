@@ -5,6 +5,7 @@
 //! add to its pods (`contrib::StoreExtension`, e.g. Thanos' sidecar) it applies in
 //! `extend.rs` without knowing who asked.
 
+mod alerts;
 mod config;
 mod extend;
 mod moved;
@@ -48,14 +49,8 @@ pub(crate) const SECRETS_DIR: &str = "/etc/prometheus/secrets";
 const DATA_VOLUME: &str = "data";
 /// The image's `nobody` user.
 const UID: i64 = 65534;
-/// Prometheus' own series that rules and dashboards may read.
-const METRICS: &[&str] = &[
-    "prometheus_build_info",
-    "prometheus_config_last_reload_successful",
-    "prometheus_notifications_dropped_total",
-    "prometheus_rule_evaluation_failures_total",
-    "prometheus_tsdb_head_series",
-];
+/// Prometheus' own series that rules and dashboards may read (the alerts' are in `alerts.rs`).
+const METRICS: &[&str] = &["prometheus_build_info", "prometheus_tsdb_head_series"];
 
 /// `[prometheus]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -92,9 +87,8 @@ pub struct Prometheus {
     /// `[dapr]`, `[kafka]`); kept only to say where each key went.
     #[schemars(skip)]
     pub scrape: Option<toml::Value>,
-    /// Moved to the component whose series each alert reads; see `scrape`.
-    #[schemars(skip)]
-    pub alerts: Option<toml::Value>,
+    /// Prometheus' alerts about itself and the stack's own targets.
+    pub alerts: alerts::Alerts,
 }
 
 /// How long and how much data is kept.
@@ -140,7 +134,7 @@ impl Default for Prometheus {
             expose: true,
             web_auth: None,
             scrape: None,
-            alerts: None,
+            alerts: alerts::Alerts::default(),
         }
     }
 }
@@ -293,6 +287,7 @@ impl Component for Prometheus {
                 "set it to at least 1 (Prometheus' default is 20)",
             ));
         }
+        problems.extend(self.alerts.check());
         problems.extend(moved::problems(self));
         problems
     }
@@ -301,10 +296,11 @@ impl Component for Prometheus {
         Contributions {
             scrape_jobs: vec![
                 ScrapeJob::stack_pods(stack, NAME, self.service_address(stack), "/metrics")
-                    .with_metrics(METRICS)
+                    .with_metrics(&[METRICS, alerts::METRICS].concat())
                     .with_basic_auth(self.client()),
             ],
             secrets: self.web_auth_secret(stack).into_iter().collect(),
+            rule_groups: alerts::group(&self.alerts, stack).into_iter().collect(),
             datasources: vec![Datasource {
                 uid: NAME.into(),
                 name: "Prometheus".into(),
@@ -371,7 +367,8 @@ impl Component for Prometheus {
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
-        let rules = rules::rule_files(cx.collected, cx.templates)?;
+        let derived = alerts::target_down_group(&self.alerts, cx.stack, cx.collected);
+        let rules = rules::rule_files(cx.collected, derived, cx.templates)?;
         let objects: Vec<Object> = vec![
             // Discovery reads the API with this token.
             builders::service_account(&app, NAME, true).into(),

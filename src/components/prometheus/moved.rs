@@ -1,6 +1,7 @@
-//! `[prometheus.scrape]` and `[prometheus.alerts]` moved when the sources outside the stack
-//! became components that contribute their own jobs and alerts. A profile that still uses
-//! them gets one located error per key that says where it went.
+//! `[prometheus.scrape]` and the source alerts of `[prometheus.alerts]` moved when the sources
+//! outside the stack became components that contribute their own jobs and alerts (the table
+//! now holds only Prometheus' own alerts). A profile that still uses them gets one located
+//! error per key that says where it went.
 
 use super::Prometheus;
 use crate::diag::Code;
@@ -38,10 +39,11 @@ const MOVED: &[(&str, &str)] = &[
 /// One problem per key set under the moved tables.
 pub fn problems(p: &Prometheus) -> Vec<Problem> {
     let mut keys = Vec::new();
-    for (table, value) in [("scrape", &p.scrape), ("alerts", &p.alerts)] {
-        if let Some(value) = value {
-            leaf_keys(table, value, &mut keys);
-        }
+    if let Some(value) = &p.scrape {
+        leaf_keys("scrape", value, &mut keys);
+    }
+    for (key, value) in &p.alerts.rest {
+        leaf_keys(&format!("alerts.{key}"), value, &mut keys);
     }
     keys.iter().map(|key| problem(key)).collect()
 }
@@ -55,6 +57,27 @@ fn leaf_keys(path: &str, value: &toml::Value, out: &mut Vec<String>) {
             }
         }
         _ => out.push(path.to_string()),
+    }
+}
+
+/// The keys `[prometheus.alerts]` has now (Prometheus' own alerts).
+const ALERTS: &[&str] = &[
+    "rule_failures",
+    "notifications_failing",
+    "notifications_dropped",
+    "config_reload_failed",
+    "tsdb_failures",
+    "target_down",
+];
+
+/// A near miss of one of Prometheus' own alerts is named; anything else was a source's key.
+fn unknown_help(key: &str) -> String {
+    let alert = key
+        .strip_prefix("alerts.")
+        .map(|rest| rest.split('.').next().unwrap_or(rest));
+    match alert.and_then(|a| crate::diag::did_you_mean(a, ALERTS.iter().copied())) {
+        Some(near) => format!("did you mean `prometheus.alerts.{near}`?"),
+        None => "scrape sources and their alerts are set in [applications], [kubelet], [dapr], [kafka] and [kube_state_metrics]; [prometheus.alerts] holds Prometheus' own alerts".into(),
     }
 }
 
@@ -77,7 +100,7 @@ fn problem(key: &str) -> Problem {
             old.clone(),
             Code::UnknownKey,
             format!("unknown key `{old}`"),
-            "scrape sources and alerts are set in [applications], [kubelet], [dapr], [kafka] and [kube_state_metrics] now",
+            unknown_help(key),
         ),
     }
 }
@@ -120,6 +143,33 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_near_miss_of_an_own_alert_is_named() {
+        let p = prometheus("[alerts.rule_failure]\nfor = \"1m\"\n");
+        let found = problems(&p);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].diagnostic.help.as_deref(),
+            Some("did you mean `prometheus.alerts.rule_failures`?")
+        );
+    }
+
+    /// Every own alert is listed, so a near miss of it is named.
+    #[test]
+    fn the_own_alerts_are_the_settings_keys() {
+        let schema = schemars::schema_for!(super::super::alerts::Alerts);
+        let properties = schema
+            .as_value()
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .expect("properties");
+        let mut listed: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut own = ALERTS.to_vec();
+        listed.sort_unstable();
+        own.sort_unstable();
+        assert_eq!(listed, own);
     }
 
     #[test]

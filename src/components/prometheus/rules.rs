@@ -1,7 +1,8 @@
 //! Prometheus' rule files: one `<component>.yml` per component that contributes rule groups
-//! (`contrib::RuleGroup`), in the `prometheus-rules` ConfigMap. Prometheus writes no rule of its
-//! own here; it only leaves out a group that reads a job no enabled component contributes
-//! (it could never fire or record anything).
+//! (`contrib::RuleGroup`), in the `prometheus-rules` ConfigMap. Prometheus leaves out a group
+//! that reads a job no enabled component contributes (it could never fire or record anything),
+//! and adds to its own file the one group derived from every contribution: the stack's
+//! targets being down.
 
 use std::collections::BTreeMap;
 
@@ -20,11 +21,15 @@ struct RuleFile<'a> {
 /// (file name, content) of every rule file.
 pub fn rule_files(
     collected: &Collected,
+    derived: Option<RuleGroup>,
     templates: &Templates,
 ) -> anyhow::Result<BTreeMap<String, String>> {
     let mut by_component: BTreeMap<&str, Vec<&RuleGroup>> = BTreeMap::new();
     for (component, group) in collected.kept_rule_groups() {
         by_component.entry(component).or_default().push(group);
+    }
+    if let Some(group) = &derived {
+        by_component.entry(super::NAME).or_default().push(group);
     }
     by_component
         .into_iter()
