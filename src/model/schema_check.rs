@@ -83,8 +83,13 @@ impl Walk<'_, '_> {
         match value.get_ref() {
             DeValue::Table(table) => self.table(schema, table, value.span(), key),
             DeValue::Array(items) => {
-                for item in items.iter() {
-                    self.value(&schema["items"], item, key);
+                for (i, item) in items.iter().enumerate() {
+                    // A table in a list (`[[slo]]`) is named by its position.
+                    let key = match item.get_ref() {
+                        DeValue::Table(_) => format!("{key}[{i}]"),
+                        _ => key.to_string(),
+                    };
+                    self.value(&schema["items"], item, &key);
                 }
             }
             DeValue::Integer(_) => self.integer_range(schema, value, key),
