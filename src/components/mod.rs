@@ -21,6 +21,7 @@ mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
+mod slo;
 
 use serde::de::DeserializeOwned;
 
@@ -143,6 +144,7 @@ pub const ALL: &[Entry] = &[
     entry::<log_agent::LogAgent>(),
     entry::<elasticsearch::Elasticsearch>(),
     entry::<jaeger::Jaeger>(),
+    entry::<slo::Slos>(),
 ];
 
 /// What every enabled component contributes, in registry order.

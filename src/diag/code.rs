@@ -287,6 +287,24 @@ codes! {
     /// Log retention is not a whole number of days, which the compactor cannot apply.
     RetentionNotWholeDays = "retention-not-whole-days", Settings,
         Profile("[loki]\nretention = \"36h\"\n");
+    /// An SLO's objective is not a percentage strictly between 0 and 100.
+    SloObjectiveOutOfRange = "slo-objective-out-of-range", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 100\nlatency = \"500ms\"\n");
+    /// An SLO's window is shorter than its longest burn-rate alert window (3d).
+    SloWindowTooShort = "slo-window-too-short", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\nwindow = \"1d\"\nlatency = \"500ms\"\n");
+    /// An SLO has no SLI, both kinds, or only one of `good` and `total`.
+    SloSliIncomplete = "slo-sli-incomplete", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\ngood = 'http_requests_total{service=\"api\", status!~\"5..\"}'\n");
+    /// An SLO's `good` or `total` is not one PromQL series selector.
+    SloSelectorInvalid = "slo-selector-invalid", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\ngood = 'rate(http_requests_total{status!~\"5..\"}[5m])'\ntotal = 'http_requests_total'\n");
+    /// A latency SLO's threshold is not a bucket boundary of the request-duration histogram, so no series counts the requests under it.
+    SloLatencyNotABucket = "slo-latency-not-a-bucket", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"300ms\"\n");
+    /// Two SLOs have the same name, which labels their series and names their alert.
+    SloDuplicateName = "slo-duplicate-name", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"500ms\"\n\n[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\nlatency = \"1s\"\n");
 
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,
