@@ -5,6 +5,9 @@
 //! alert's own contribution (`contrib::rules::Runbook`); the escalation is read from the
 //! rendered alertmanager.yml, so it is what Alertmanager will do.
 //!
+//! Code blocks are fenced with `~~~`, so a page can be shown inside a ```` ``` ```` block (the
+//! README does).
+//!
 //! Files: `mod.rs` the pages, `escalation.rs` the routing, `files.rs` writing them without
 //! ever replacing a page a person edited.
 
@@ -110,7 +113,7 @@ fn page(a: &Rendered<'_>, routing: &escalation::Routing, has_logs: bool) -> Stri
                 .replace('\n', " ");
             let _ = writeln!(out, "{} ({}): {why}\n", severity(rule), labels.join(", "));
         }
-        let _ = writeln!(out, "```promql\n{}\n```\n", rule.expr.trim_end());
+        let _ = writeln!(out, "~~~promql\n{}\n~~~\n", rule.expr.trim_end());
         let _ = writeln!(out, "{}\n", held(&rule.for_duration));
     }
     out.push_str("## Threshold\n\n");
@@ -143,7 +146,7 @@ fn page(a: &Rendered<'_>, routing: &escalation::Routing, has_logs: bool) -> Stri
     for (i, check) in checks.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{}. {}:\n\n   ```{}\n{}\n   ```\n",
+            "{}. {}:\n\n   ~~~{}\n{}\n   ~~~\n",
             i + 1,
             check.what,
             check.language,
