@@ -610,3 +610,18 @@ fn slo_mistakes_are_reported_at_their_line() {
         assert!(stderr.contains(&format!("key: {key}")), "{key}:\n{stderr}");
     }
 }
+
+#[test]
+fn a_single_slo_table_asks_for_double_brackets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("slo.toml");
+    std::fs::write(&path, "[slo]\nname = \"api\"\n").expect("write profile");
+    let out = common::monstack(&["validate", path.to_str().expect("utf-8 path")]);
+    let stderr = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[wrong-type]: expected a list, found a table")
+            && stderr.contains("write each entry under its own `[[slo]]` header"),
+        "{stderr}"
+    );
+}

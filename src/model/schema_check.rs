@@ -192,6 +192,7 @@ impl Walk<'_, '_> {
             _ => "a table",
         };
         let field = last_part(key);
+        let list_of_tables = resolve(self.root, &schema["items"])["type"] == "object";
         let help = match (expected, value.get_ref()) {
             (_, DeValue::String(_)) if expected.contains("number") => {
                 format!("numbers are written without quotes, e.g. `{field} = 2`")
@@ -200,6 +201,9 @@ impl Walk<'_, '_> {
                 format!("write `{field} = true` or `{field} = false`, without quotes")
             }
             ("a string", _) => format!("strings are written in quotes, e.g. `{field} = \"...\"`"),
+            ("a list", DeValue::Table(_)) if list_of_tables => {
+                format!("write each entry under its own `[[{key}]]` header (two brackets)")
+            }
             _ => {
                 format!("see `monstack schema` or profiles/production.toml for the form of `{key}`")
             }
