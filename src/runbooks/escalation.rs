@@ -14,8 +14,9 @@ pub struct Routing {
 
 impl Routing {
     pub fn read(c: &Compilation) -> Routing {
+        // The ConfigMap holding alertmanager.yml, whatever the component names it.
         let config = c.manifest.objects().find_map(|o| match o {
-            Object::ConfigMap(cm) if o.name() == "alertmanager-config" => cm
+            Object::ConfigMap(cm) => cm
                 .data
                 .as_ref()?
                 .get("alertmanager.yml")
