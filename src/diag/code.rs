@@ -302,6 +302,9 @@ codes! {
     /// A latency SLO's threshold is not a bucket boundary of the request-duration histogram, so no series counts the requests under it.
     SloLatencyNotABucket = "slo-latency-not-a-bucket", Settings,
         Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"300ms\"\n");
+    /// An SLO's error budget is so large that a burn-rate alert would need more than every event to fail, so it never fires (a warning; often `0.999` written for `99.9`).
+    SloBurnRateUnreachable = "slo-burn-rate-unreachable", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 0.999\nlatency = \"500ms\"\n");
     /// Two SLOs have the same name, which labels their series and names their alert.
     SloDuplicateName = "slo-duplicate-name", Settings,
         Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"500ms\"\n\n[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\nlatency = \"1s\"\n");

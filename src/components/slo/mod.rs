@@ -195,6 +195,7 @@ fn check_one(slo: &Slo, key: &str, stack: &Stack) -> Vec<Problem> {
             "write the share of good events in percent, e.g. `objective = 99.9`",
         ));
     }
+    problems.extend(unreachable_rows(slo, key));
     let longest = burn::longest_window();
     if slo.window < longest {
         problems.push(Problem::error(
@@ -218,6 +219,44 @@ fn check_one(slo: &Slo, key: &str, stack: &Stack) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// A row whose threshold (factor × budget) is 100% or more can never fire: not even every
+/// event failing passes it. Usual for objectives below about 93%, and for `0.999` written
+/// where `99.9` was meant.
+fn unreachable_rows(slo: &Slo, key: &str) -> Option<Problem> {
+    if !(slo.objective > 0.0 && slo.objective < 100.0) {
+        return None;
+    }
+    let budget = slo.error_budget();
+    let rows: Vec<String> = burn::table()
+        .iter()
+        .filter(|w| w.factor(&slo.window) * budget >= 1.0)
+        .map(|w| format!("{} over {}", w.kind(), w.long))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let help = if slo.objective < 1.0 {
+        format!(
+            "the objective is a percentage: did you mean `objective = {}`?",
+            tidy(slo.objective * 100.0)
+        )
+    } else {
+        "raise the objective, or accept that these burn rates are never alerted on".to_string()
+    };
+    Some(Problem::warning(
+        format!("{key}.objective"),
+        Code::SloBurnRateUnreachable,
+        format!(
+            "with an objective of {}% the error budget is {}, so its burn-rate rule{} ({}) would need more than every event to fail and can never fire",
+            slo.objective,
+            crate::contrib::rules::percent(budget),
+            if rows.len() == 1 { "" } else { "s" },
+            rows.join(", ")
+        ),
+        help,
+    ))
 }
 
 fn sli_incomplete(slo: &Slo, key: &str) -> Problem {

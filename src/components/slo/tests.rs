@@ -96,3 +96,32 @@ fn an_absent_list_is_no_slo_and_a_single_table_is_refused() {
     let err = toml::from_str::<Slos>("name = \"x\"").expect_err("a table is not a list");
     assert!(err.to_string().contains("[[slo]]"), "{err}");
 }
+
+#[test]
+fn a_fraction_for_a_percentage_is_caught_by_the_unreachable_pages() {
+    let text = "[[slo]]\nname = \"a\"\nservice = \"a\"\nobjective = 0.999\nlatency = \"500ms\"\n";
+    let problems = slos(text).check(&Stack::default());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p.diagnostic.code, Code::SloBurnRateUnreachable);
+    assert_eq!(p.diagnostic.severity, crate::diag::Severity::Warning);
+    assert!(
+        p.diagnostic
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("objective = 99.9"),
+        "{p:?}"
+    );
+    // 90%: a 10% budget; only the 1h page (14.4 × 10%) is out of reach.
+    let text = text.replace("0.999", "90");
+    let problems = slos(&text).check(&Stack::default());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .diagnostic
+            .message
+            .contains("rule (page over 1h)"),
+        "{problems:?}"
+    );
+}
