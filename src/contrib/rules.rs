@@ -15,6 +15,9 @@ pub struct RuleGroup {
     pub name: String,
     /// Written above the group.
     pub comment: Option<String>,
+    /// How often the group is evaluated, when not every `evaluation_interval` (rules over
+    /// weeks of data need not run every 15 seconds).
+    pub interval: Option<String>,
     pub rules: Vec<Rule>,
     /// Scrape jobs of OTHER components the group reads (its own are always there): without
     /// them the group is left out, since it could never fire or record anything.
@@ -92,9 +95,16 @@ impl RuleGroup {
         RuleGroup {
             name: name.into(),
             comment: comment.map(String::from),
+            interval: None,
             rules,
             needs: Vec::new(),
         }
+    }
+
+    /// The group is evaluated every `interval` instead of every `evaluation_interval`.
+    pub fn every(mut self, interval: &Duration) -> RuleGroup {
+        self.interval = Some(interval.to_string());
+        self
     }
 
     /// The group reads series of these jobs of other components.

@@ -169,7 +169,7 @@ impl Component for Slos {
         Contributions {
             rule_groups: slos
                 .iter()
-                .map(|(i, slo, sli)| rules::group(slo, *sli, &format!("slo[{i}]"), stack))
+                .flat_map(|(i, slo, sli)| rules::groups(slo, *sli, &format!("slo[{i}]"), stack))
                 .collect(),
             dashboards: vec![dashboard::slos()],
             ..Contributions::default()

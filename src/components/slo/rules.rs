@@ -21,44 +21,37 @@ pub const ERROR_RATIO_PERIOD: &str = "slo:sli_error:ratio_period";
 pub const OBJECTIVE: &str = "slo:objective:ratio";
 pub const BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
 
-pub fn group(slo: &Slo, sli: Sli<'_>, key: &str, stack: &Stack) -> RuleGroup {
+/// How often the rules over the whole SLO window run: reading weeks of samples every 15
+/// seconds would cost Prometheus much and change the budget by next to nothing.
+const WINDOW_INTERVAL: &str = "5m";
+
+/// The SLO's two groups: the alert windows with the alerts (every evaluation), then the SLO
+/// window and the budget left (every `WINDOW_INTERVAL`).
+pub fn groups(slo: &Slo, sli: Sli<'_>, key: &str, stack: &Stack) -> [RuleGroup; 2] {
     let labels = [
         ("slo", slo.name.to_string()),
         ("service", slo.service.to_string()),
     ];
-    let mut rules: Vec<Rule> = burn::sli_windows()
+    let labelled = |rules: Vec<Rule>| -> Vec<Rule> {
+        rules
+            .into_iter()
+            .map(|r| r.with_labels(labels.clone()))
+            .collect()
+    };
+    let mut windows: Vec<Rule> = burn::sli_windows()
         .iter()
         .map(|w| record(&error_ratio(w), "", error_ratio_expr(sli, slo, w)))
         .collect();
-    rules.push(record(
-        ERROR_RATIO_PERIOD,
-        &format!("The error ratio over the SLO window ({}).", slo.window),
-        error_ratio_expr(sli, slo, &slo.window),
-    ));
-    rules.push(record(
+    windows.push(record(
         OBJECTIVE,
         "The objective as a share, for dashboards.",
         format!("vector({})", tidy(slo.objective / 100.0)),
     ));
-    rules.push(record(
-        BUDGET_REMAINING,
-        "The share of the window's error budget not spent yet (below 0 once overspent).",
-        format!(
-            "1 - {ERROR_RATIO_PERIOD}{{slo=\"{}\"}} / {}",
-            slo.name,
-            slo.error_budget()
-        ),
-    ));
-    let rules = rules
-        .into_iter()
-        .map(|r| r.with_labels(labels.clone()))
-        .chain(
-            burn::table()
-                .iter()
-                .map(|w| burn_alert(slo, sli, key, w, stack)),
-        )
+    let alerts: Vec<Rule> = burn::table()
+        .iter()
+        .map(|w| burn_alert(slo, sli, key, w, stack))
         .collect();
-    RuleGroup::new(
+    let fast = RuleGroup::new(
         &format!("slo.{}", slo.name),
         Some(&format!(
             "SLO {}: {}% of {} over {} ({}).",
@@ -68,8 +61,34 @@ pub fn group(slo: &Slo, sli: Sli<'_>, key: &str, stack: &Stack) -> RuleGroup {
             slo.window,
             key
         )),
-        rules,
+        labelled(windows).into_iter().chain(alerts).collect(),
+    );
+    let period = labelled(vec![
+        record(
+            ERROR_RATIO_PERIOD,
+            &format!("The error ratio over the SLO window ({}).", slo.window),
+            error_ratio_expr(sli, slo, &slo.window),
+        ),
+        record(
+            BUDGET_REMAINING,
+            "The share of the window's error budget not spent yet (below 0 once overspent).",
+            format!(
+                "1 - {ERROR_RATIO_PERIOD}{{slo=\"{}\"}} / {}",
+                slo.name,
+                slo.error_budget()
+            ),
+        ),
+    ]);
+    let slow = RuleGroup::new(
+        &format!("slo.{}.window", slo.name),
+        Some(&format!(
+            "SLO {}: its {} window and the error budget left, every {WINDOW_INTERVAL}.",
+            slo.name, slo.window
+        )),
+        period,
     )
+    .every(&crate::model::alerts::duration(WINDOW_INTERVAL));
+    [fast, slow]
 }
 
 /// What a good event is, in words.

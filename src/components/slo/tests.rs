@@ -84,8 +84,9 @@ fn whole_second_thresholds_match_both_spellings_of_le() {
     let text = "[[slo]]\nname = \"l\"\nservice = \"api\"\nobjective = 99\nlatency = \"1s\"\n";
     let s = slos(text);
     let slo = &s.0[0];
-    let group = rules::group(slo, slo.sli().expect("sli"), "slo[0]", &Stack::default());
+    let [group, window] = rules::groups(slo, slo.sli().expect("sli"), "slo[0]", &Stack::default());
     let (_, expr) = group.names().next().expect("a rule");
+    assert_eq!(window.interval.as_deref(), Some("5m"));
     assert!(expr.contains(r#"le=~"1|1\\.0""#), "{expr}");
 }
 
