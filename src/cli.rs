@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// The examples `--help` and the man page show: what each does, and the command line.
 pub const EXAMPLES: &[(&str, &str)] = &[
@@ -37,6 +37,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "What two profiles reserve and cost a month, side by side",
         "monstack cost profiles/production.toml profiles/cost-optimized.toml",
+    ),
+    (
+        "Write a Markdown runbook for every alert; pages you edited are kept",
+        "monstack runbooks profiles/production.toml -o runbooks/",
     ),
     (
         "Review what a variant changes, object by object",
@@ -125,6 +129,15 @@ volumes and object storage with [stack.pricing] (defaults: DigitalOcean list pri
 README). With several profiles, a comparison of the totals follows, with the difference of
 each from the first.")]
     Cost(CostArgs),
+    /// Write one Markdown runbook per rendered alert (or print one with --alert).
+    #[command(after_help = "\
+Each alert links to <stack.runbook_base_url>/<AlertName>; -o DIR writes DIR/<AlertName>.md for
+every alert the profile renders: what it means, its expression and threshold, first checks
+(PromQL, kubectl, LogQL where Loki is rendered) and who Alertmanager notifies.
+Pages are meant to be edited: each starts with a header holding the checksum of its text, and
+monstack replaces or removes a page only while that checksum still matches. Edited pages and
+files monstack did not write are kept and listed; delete one to get the generated page back.")]
+    Runbooks(RunbooksArgs),
     /// Compare two stacks object by object; each side is a profile or a rendered directory.
     Diff(DiffArgs),
     /// Write a commented starter profile.
@@ -185,6 +198,19 @@ pub struct ValidateArgs {
     /// cannot make (immutable fields) and objects it will not delete, with what to do.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["output", "alert"])))]
+pub struct RunbooksArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Write <AlertName>.md for every rendered alert into DIR (created if needed).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Print the runbook of this alert to stdout instead.
+    #[arg(long, value_name = "NAME")]
+    pub alert: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -77,8 +77,14 @@ pub fn child<'a>(root: &'a Value, schema: &'a Value, key: &str) -> Option<&'a Va
 /// The schema of the profile value at a dotted key path (`prometheus.retention.size`), if
 /// a profile can have that key.
 pub fn at_path<'a>(root: &'a Value, key: &str) -> Option<&'a Value> {
-    key.split('.')
-        .try_fold(root, |schema, part| child(root, schema, part))
+    key.split('.').try_fold(root, |schema, part| {
+        let (name, index) = crate::model::split_index(part);
+        let found = child(root, schema, name)?;
+        match index {
+            Some(_) => Some(&resolve(root, found)["items"]).filter(|s| !s.is_null()),
+            None => Some(found),
+        }
+    })
 }
 
 #[cfg(test)]

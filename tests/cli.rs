@@ -486,6 +486,7 @@ fn the_man_page_is_one_self_contained_page_with_readable_examples() {
         "validate",
         "secrets",
         "prerequisites",
+        "runbooks",
         "diff",
         "init",
         "schema",

@@ -199,6 +199,10 @@ fn every_shipped_profile_provisions_grafana_datasources_and_the_dashboards() {
         if is_scraped(&c, "jaeger-collector") {
             expected.insert("tracing".into());
         }
+        // The SLOs dashboard exists where the profile has `[[slo]]` entries (all shipped do).
+        if common::config_map(&c, "prometheus-rules").contains_key("slo.yml") {
+            expected.insert("slo".into());
+        }
         assert_eq!(slugs, expected, "{name}");
     }
 }
@@ -231,8 +235,14 @@ fn dashboards_are_valid_grafana_json() {
                 .iter()
                 .map(|v| v["name"].as_str().unwrap())
                 .collect();
+            // SLOs are picked by service, everything else by namespace first.
+            let scope = if slug == "slo" {
+                "service"
+            } else {
+                "namespace"
+            };
             assert!(
-                variables.contains(&"namespace") && variables.len() >= 2,
+                variables.contains(&scope) && variables.len() >= 2,
                 "{at}: {variables:?}"
             );
             let mut ids = BTreeSet::new();

@@ -23,6 +23,8 @@ use tempfile::TempDir;
 
 /// Series interval and rule evaluation interval of the generated tests, in seconds.
 const STEP: u64 = 15;
+/// The SLO component's rule file (tests/slo.rs tests it).
+const SLO_RULE_FILE: &str = "slo.yml";
 /// Profiles beyond the shipped ones: settings that differ from every default.
 const FIXTURES: &[&str] = &["tests/promtool/custom-thresholds.toml"];
 
@@ -82,11 +84,13 @@ fn scrape_jobs(prometheus_yml: &str) -> BTreeSet<String> {
 }
 
 impl Rendered {
-    /// Every rule of every rule file, as parsed YAML.
+    /// Every rule of every rule file, as parsed YAML, except the SLO rules: they are generated
+    /// from the profile's `[[slo]]` entries and tested in tests/slo.rs.
     fn rules(&self) -> Vec<Value> {
         self.files
-            .values()
-            .flat_map(|text| {
+            .iter()
+            .filter(|(name, _)| name.as_str() != SLO_RULE_FILE)
+            .flat_map(|(_, text)| {
                 let doc: Value = serde_yaml_ng::from_str(text).expect("rule file parses");
                 doc["groups"]
                     .as_sequence()

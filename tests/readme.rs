@@ -86,6 +86,8 @@ fn documented_keys(text: &str) -> BTreeSet<String> {
             .and_then(|rest| rest.split_once("]`"))
             .map(|(name, _)| name)
         {
+            // `[[slo]]`, a list of tables, documents the keys of each table.
+            let name = name.trim_start_matches('[').trim_end_matches(']');
             table = Some(format!("{name}."));
         }
     }
@@ -117,6 +119,10 @@ fn collect_keys(root: &Value, node: &Value, prefix: &str, keys: &mut BTreeSet<St
             keys.insert(path.clone());
             collect_keys(root, sub, &format!("{path}."), keys);
         }
+    }
+    // The tables of a list (`[[slo]]`) have keys of their own.
+    if let Some(items) = node.get("items") {
+        collect_keys(root, items, prefix, keys);
     }
 }
 
@@ -184,7 +190,8 @@ fn the_profile_reference_documents_every_schema_key_and_nothing_else() {
 fn the_drift_check_reads_tables_wildcards_and_the_top_level() {
     let text = "\n### Reference\n\nTop level\n\n| key |\n|---|\n| `extends` |\n\n\
                 `[prometheus]` — x\n\n| key | default |\n|---|---|\n\
-                | `retention.time`, `retention.size` | `15d` |\n| `alerts.*` | |\n\n## Speed\n| `no` |\n";
+                | `retention.time`, `retention.size` | `15d` |\n| `alerts.*` | |\n\n\
+                `[[slo]]` — y\n\n| key |\n|---|\n| `name` |\n\n## Speed\n| `no` |\n";
     let keys = documented_keys(text);
     assert_eq!(
         keys.into_iter().collect::<Vec<_>>(),
@@ -192,7 +199,8 @@ fn the_drift_check_reads_tables_wildcards_and_the_top_level() {
             "extends",
             "prometheus.alerts.*",
             "prometheus.retention.size",
-            "prometheus.retention.time"
+            "prometheus.retention.time",
+            "slo.name"
         ]
     );
     let documented: BTreeSet<String> = ["prometheus.alerts.*".to_string()].into();

@@ -8,6 +8,7 @@ mod init;
 mod man;
 mod prerequisites;
 mod render;
+mod runbooks;
 mod schema;
 mod secrets;
 mod validate;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Secrets(args) => secrets::run(&args),
         Command::Prerequisites(args) => prerequisites::run(&args),
         Command::Cost(args) => cost::run(&args),
+        Command::Runbooks(args) => runbooks::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schema => schema::run(),

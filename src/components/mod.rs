@@ -22,11 +22,12 @@ mod loki;
 mod namespace;
 mod node_exporter;
 mod prometheus;
+mod slo;
 mod thanos;
 
 use serde::de::DeserializeOwned;
 
-use crate::contrib::{Collected, Contributions};
+use crate::contrib::{Collected, Contributions, RuleGroup};
 use crate::k8s::meta::App;
 use crate::k8s::{Manifest, Object, Part};
 use crate::model::{Document, Problem, Stack, Typed};
@@ -72,6 +73,13 @@ pub trait Component: DeserializeOwned + schemars::JsonSchema + Send + Sync + 'st
         Contributions::default()
     }
 
+    /// Rule groups that read what every component contributed (Prometheus' `up` alert over
+    /// every job of the stack). They join this component's contributions before build, so
+    /// the rule files, validation and runbooks see them like any other group.
+    fn derived_rule_groups(&self, _stack: &Stack, _collected: &Collected) -> Vec<RuleGroup> {
+        Vec::new()
+    }
+
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
 }
 
@@ -82,6 +90,7 @@ pub trait Resolved: Send + Sync {
     fn enabled(&self) -> bool;
     fn check(&self, stack: &Stack) -> Vec<Problem>;
     fn contribute(&self, stack: &Stack) -> Contributions;
+    fn derived_rule_groups(&self, stack: &Stack, collected: &Collected) -> Vec<RuleGroup>;
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>>;
 }
 
@@ -100,6 +109,9 @@ impl<C: Component> Resolved for C {
     }
     fn contribute(&self, stack: &Stack) -> Contributions {
         Component::contribute(self, stack)
+    }
+    fn derived_rule_groups(&self, stack: &Stack, collected: &Collected) -> Vec<RuleGroup> {
+        Component::derived_rule_groups(self, stack, collected)
     }
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         Component::build(self, cx)
@@ -147,17 +159,31 @@ pub const ALL: &[Entry] = &[
     entry::<elasticsearch::Elasticsearch>(),
     entry::<jaeger::Jaeger>(),
     entry::<access::Access>(),
+    entry::<slo::Slos>(),
 ];
 
 /// What every enabled component contributes, in registry order.
 pub fn collect(components: &[Box<dyn Resolved>], stack: &Stack) -> Collected {
-    Collected {
-        by_component: components
+    let enabled: Vec<&dyn Resolved> = components
+        .iter()
+        .filter(|c| c.enabled())
+        .map(|c| c.as_ref())
+        .collect();
+    let mut collected = Collected {
+        by_component: enabled
             .iter()
-            .filter(|c| c.enabled())
             .map(|c| (c.name(), c.contribute(stack)))
             .collect(),
+    };
+    // Second pass: groups over everything the first pass contributed.
+    let derived: Vec<Vec<RuleGroup>> = enabled
+        .iter()
+        .map(|c| c.derived_rule_groups(stack, &collected))
+        .collect();
+    for ((_, contributions), groups) in collected.by_component.iter_mut().zip(derived) {
+        contributions.rule_groups.extend(groups);
     }
+    collected
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.

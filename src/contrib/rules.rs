@@ -3,6 +3,8 @@
 //! groups into one rule file per component. Every alert carries a severity (Alertmanager
 //! routes on it), a summary, a description and its runbook link.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::model::{Duration, Stack};
@@ -13,6 +15,9 @@ pub struct RuleGroup {
     pub name: String,
     /// Written above the group.
     pub comment: Option<String>,
+    /// How often the group is evaluated, when not every `evaluation_interval` (rules over
+    /// weeks of data need not run every 15 seconds).
+    pub interval: Option<String>,
     pub rules: Vec<Rule>,
     /// Scrape jobs of OTHER components the group reads (its own are always there): without
     /// them the group is left out, since it could never fire or record anything.
@@ -32,6 +37,8 @@ pub struct Record {
     pub record: String,
     pub comment: Option<String>,
     pub expr: String,
+    /// Labels the recorded series gets besides those of its expression.
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +65,31 @@ pub struct Alert {
     /// The `alert_group` label: the condition this alert is one stage of. Alertmanager mutes
     /// a warning while the critical stage of its group fires for the same target.
     pub alert_group: Option<String>,
+    /// Labels besides `severity` and `alert_group` (an SLO's burn-rate windows).
+    pub labels: BTreeMap<String, String>,
+    /// What `monstack runbooks` writes for this alert beyond its expression and threshold.
+    #[serde(skip)]
+    pub runbook: Runbook,
+}
+
+/// The parts of an alert's runbook only its component knows: what to look at first, in the
+/// stack's own terms (kubectl, PromQL, LogQL). Empty parts are left out of the page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Runbook {
+    /// What the threshold is, in the profile's words (`applications.alerts.high_error_rate`:
+    /// ratio 0.05 for 5m).
+    pub threshold: String,
+    /// Commands or queries to run first, each with one line saying what it shows.
+    pub first_checks: Vec<Check>,
+}
+
+/// One first check of a runbook: what it shows, and the command or query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub what: String,
+    /// `sh`, `promql` or `logql`: the language of `command`.
+    pub language: &'static str,
+    pub command: String,
 }
 
 impl RuleGroup {
@@ -65,9 +97,16 @@ impl RuleGroup {
         RuleGroup {
             name: name.into(),
             comment: comment.map(String::from),
+            interval: None,
             rules,
             needs: Vec::new(),
         }
+    }
+
+    /// The group is evaluated every `interval` instead of every `evaluation_interval`.
+    pub fn every(mut self, interval: &Duration) -> RuleGroup {
+        self.interval = Some(interval.to_string());
+        self
     }
 
     /// The group reads series of these jobs of other components.
@@ -108,6 +147,7 @@ pub fn record(record: &str, comment: &str, expr: impl Into<String>) -> Rule {
         record: record.into(),
         comment: (!comment.is_empty()).then(|| comment.to_string()),
         expr: expr.into(),
+        labels: BTreeMap::new(),
     })
 }
 
@@ -133,6 +173,8 @@ impl AlertText<'_> {
             description: self.description,
             runbook_url: runbook_url(stack, self.name),
             alert_group: None,
+            labels: BTreeMap::new(),
+            runbook: Runbook::default(),
         })
     }
 }
@@ -148,6 +190,58 @@ impl Rule {
                 ..a
             }),
             record @ Rule::Record(_) => record,
+        }
+    }
+
+    /// Adds labels to the recorded series or the alert.
+    pub fn with_labels<'a>(self, labels: impl IntoIterator<Item = (&'a str, String)>) -> Rule {
+        let labels = labels.into_iter().map(|(k, v)| (k.to_string(), v));
+        match self {
+            Rule::Alert(mut a) => {
+                a.labels.extend(labels);
+                Rule::Alert(a)
+            }
+            Rule::Record(mut r) => {
+                r.labels.extend(labels);
+                Rule::Record(r)
+            }
+        }
+    }
+
+    /// Gives the alert its runbook text (a recording rule has none).
+    pub fn with_runbook(self, runbook: Runbook) -> Rule {
+        match self {
+            Rule::Alert(a) => Rule::Alert(Alert { runbook, ..a }),
+            record @ Rule::Record(_) => record,
+        }
+    }
+}
+
+impl Check {
+    /// A shell command to run first.
+    pub fn sh(what: impl Into<String>, command: impl Into<String>) -> Check {
+        Check {
+            what: what.into(),
+            language: "sh",
+            command: command.into(),
+        }
+    }
+
+    /// A PromQL query to run first (Grafana's Explore or Prometheus' graph page).
+    pub fn promql(what: impl Into<String>, query: impl Into<String>) -> Check {
+        Check {
+            what: what.into(),
+            language: "promql",
+            command: query.into(),
+        }
+    }
+
+    /// A LogQL query to run first (Grafana's Explore on the Loki datasource).
+    pub fn logql(what: impl Into<String>, query: impl Into<String>) -> Check {
+        Check {
+            what: what.into(),
+            language: "logql",
+            command: query.into(),
         }
     }
 }

@@ -331,6 +331,28 @@ codes! {
     ExposedWithoutHost = "exposed-without-host", Settings,
         Profile("[access]\nmode = \"gateway\"\n\n[access.tls]\ncluster_issuer = \"letsencrypt\"\n");
 
+    /// An SLO's objective is not a percentage strictly between 0 and 100.
+    SloObjectiveOutOfRange = "slo-objective-out-of-range", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 100\nlatency = \"500ms\"\n");
+    /// An SLO's window is shorter than its longest burn-rate alert window (3d).
+    SloWindowTooShort = "slo-window-too-short", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\nwindow = \"1d\"\nlatency = \"500ms\"\n");
+    /// An SLO has no SLI, both kinds, or only one of `good` and `total`.
+    SloSliIncomplete = "slo-sli-incomplete", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\ngood = 'http_requests_total{service=\"api\", status!~\"5..\"}'\n");
+    /// An SLO's `good` or `total` is not one PromQL series selector.
+    SloSelectorInvalid = "slo-selector-invalid", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\ngood = 'rate(http_requests_total{status!~\"5..\"}[5m])'\ntotal = 'http_requests_total'\n");
+    /// A latency SLO's threshold is not a bucket boundary of the request-duration histogram, so no series counts the requests under it.
+    SloLatencyNotABucket = "slo-latency-not-a-bucket", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"300ms\"\n");
+    /// An SLO's error budget is so large that a burn-rate alert would need more than every event to fail, so it never fires (a warning; often `0.999` written for `99.9`).
+    SloBurnRateUnreachable = "slo-burn-rate-unreachable", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 0.999\nlatency = \"500ms\"\n");
+    /// Two SLOs have the same name, which labels their series and names their alert.
+    SloDuplicateName = "slo-duplicate-name", Settings,
+        Profile("[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99\nlatency = \"500ms\"\n\n[[slo]]\nname = \"api\"\nservice = \"api\"\nobjective = 99.9\nlatency = \"1s\"\n");
+
     /// Two components render the same object (kind, namespace and name).
     DuplicateObject = "duplicate-object", Output,
         Message("Service/monitoring/prometheus is rendered twice");

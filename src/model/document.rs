@@ -199,12 +199,20 @@ impl<'a> Document<'a> {
         walk(&self.root, span, &mut path).then(|| path.join("."))
     }
 
-    /// The span of a dotted key path's value, or of the nearest existing parent.
+    /// The span of a dotted key path's value, or of the nearest existing parent. A part may
+    /// index an array of tables: `slo[1].objective`.
     pub fn span_of(&self, key: &str) -> Option<Range<usize>> {
         let mut table = &self.root;
         let mut found = None;
         for part in key.split('.') {
-            let Some(v) = table.get(part) else { break };
+            let (name, index) = split_index(part);
+            let Some(mut v) = table.get(name) else { break };
+            if let (Some(i), DeValue::Array(items)) = (index, v.get_ref()) {
+                match items.get(i) {
+                    Some(item) => v = item,
+                    None => break,
+                }
+            }
             found = Some(v.span());
             match v.get_ref() {
                 DeValue::Table(t) => table = t,
@@ -222,6 +230,14 @@ impl<'a> Document<'a> {
             None => d.subject(self.main_name().to_string()),
         }
     }
+}
+
+/// `slo[1]` → (`slo`, Some(1)); `slo` → (`slo`, None).
+pub(crate) fn split_index(part: &str) -> (&str, Option<usize>) {
+    part.strip_suffix(']')
+        .and_then(|p| p.split_once('['))
+        .and_then(|(name, i)| Some((name, Some(i.parse().ok()?))))
+        .unwrap_or((part, None))
 }
 
 /// What a diagnostic shows instead of a value that may be a credential.

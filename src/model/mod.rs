@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::diag::{Code, Diagnostic};
 pub use document::Document;
+pub(crate) use document::split_index;
 pub use units::{
     ByteSize, DnsLabel, Duration, HostName, Image, LabelName, Quantity, SecretKeyName, SecretName,
     VolumeSize,
@@ -41,6 +42,10 @@ pub struct Stack {
     pub http_status_label: LabelName,
     /// The label of `http_requests_total` holding the route (`route`, `handler`, `path`...).
     pub http_route_label: LabelName,
+    /// The bucket boundaries (`le`, in seconds) of the applications'
+    /// `http_request_duration_seconds` histogram: a latency SLO counts the requests under one
+    /// of them. Default: the Go and Node.js client libraries' default buckets.
+    pub http_request_duration_buckets: Buckets,
     /// Namespace of the node agents (node-exporter, the log agent): they need host access that
     /// the stack namespace's Pod Security level `restricted` forbids, so they run apart, in a
     /// namespace that enforces only what they need. Default: `<namespace>-agents`.
@@ -77,6 +82,7 @@ impl Default for Stack {
                 .expect("invariant: valid default"),
             http_route_label: LabelName::try_from("route".to_string())
                 .expect("invariant: valid default"),
+            http_request_duration_buckets: Buckets(DEFAULT_BUCKETS.to_vec()),
             agents_namespace: None,
             network_policies: true,
             nodes: NodeCount(3),
@@ -137,6 +143,44 @@ impl TryFrom<u32> for Percent {
             Err("at most 1000 (percent): more headroom than that is no quota at all")
         } else {
             Ok(Percent(n))
+        }
+    }
+}
+
+/// The default buckets of the Prometheus client libraries for Go (`prometheus.DefBuckets`) and
+/// Node.js (prom-client), in seconds.
+const DEFAULT_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A histogram's bucket boundaries in seconds: at least one, each above 0, strictly increasing
+/// (`+Inf` is implied, as in the exposition format).
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
+#[serde(try_from = "Vec<f64>")]
+pub struct Buckets(Vec<f64>);
+
+impl Buckets {
+    pub fn seconds(&self) -> &[f64] {
+        &self.0
+    }
+
+    /// Whether `seconds` is one of the boundaries.
+    pub fn contains(&self, seconds: f64) -> bool {
+        self.0.iter().any(|b| (b - seconds).abs() < 1e-9)
+    }
+}
+
+impl TryFrom<Vec<f64>> for Buckets {
+    type Error = &'static str;
+    fn try_from(bounds: Vec<f64>) -> Result<Self, Self::Error> {
+        let increasing = bounds.windows(2).all(|w| w[0] < w[1]);
+        let positive = bounds.iter().all(|b| *b > 0.0 && b.is_finite());
+        if bounds.is_empty() || !increasing || !positive {
+            Err(
+                "bucket boundaries are seconds above 0 in increasing order, e.g. [0.1, 0.25, 0.5, 1]",
+            )
+        } else {
+            Ok(Buckets(bounds))
         }
     }
 }

@@ -83,8 +83,13 @@ impl Walk<'_, '_> {
         match value.get_ref() {
             DeValue::Table(table) => self.table(schema, table, value.span(), key),
             DeValue::Array(items) => {
-                for item in items.iter() {
-                    self.value(&schema["items"], item, key);
+                for (i, item) in items.iter().enumerate() {
+                    // A table in a list (`[[slo]]`) is named by its position.
+                    let key = match item.get_ref() {
+                        DeValue::Table(_) => format!("{key}[{i}]"),
+                        _ => key.to_string(),
+                    };
+                    self.value(&schema["items"], item, &key);
                 }
             }
             DeValue::Integer(_) => self.integer_range(schema, value, key),
@@ -187,6 +192,7 @@ impl Walk<'_, '_> {
             _ => "a table",
         };
         let field = last_part(key);
+        let list_of_tables = resolve(self.root, &schema["items"])["type"] == "object";
         let help = match (expected, value.get_ref()) {
             (_, DeValue::String(_)) if expected.contains("number") => {
                 format!("numbers are written without quotes, e.g. `{field} = 2`")
@@ -195,6 +201,9 @@ impl Walk<'_, '_> {
                 format!("write `{field} = true` or `{field} = false`, without quotes")
             }
             ("a string", _) => format!("strings are written in quotes, e.g. `{field} = \"...\"`"),
+            ("a list", DeValue::Table(_)) if list_of_tables => {
+                format!("write each entry under its own `[[{key}]]` header (two brackets)")
+            }
             _ => {
                 format!("see `monstack schema` or profiles/production.toml for the form of `{key}`")
             }

@@ -4,7 +4,9 @@
 
 use super::{Alerts, JOB};
 use crate::contrib::Rule;
-use crate::contrib::rules::{AlertText, RuleGroup, Severity, alert_group, percent, record};
+use crate::contrib::rules::{
+    AlertText, Check, RuleGroup, Runbook, Severity, alert_group, percent, record,
+};
 use crate::model::{Duration, Stack};
 
 pub fn groups(alerts: &Alerts, stack: &Stack) -> Vec<RuleGroup> {
@@ -68,27 +70,79 @@ const ERROR_RATE: &str = "ErrorRate";
 
 fn elevated_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.elevated_error_rate;
-    Some(error_rate_stage(
-        a.enabled.then_some((a.ratio, &a.for_duration))?,
-        stack,
-        (
-            "ElevatedErrorRate",
-            Severity::Warning,
-            "Raised",
-            "warning threshold",
-        ),
-        "The warning stage of HighErrorRate: fewer errors, held longer.",
-    ))
+    let runbook = error_rate_runbook("elevated_error_rate", a.ratio, &a.for_duration, stack);
+    Some(
+        error_rate_stage(
+            a.enabled.then_some((a.ratio, &a.for_duration))?,
+            stack,
+            (
+                "ElevatedErrorRate",
+                Severity::Warning,
+                "Raised",
+                "warning threshold",
+            ),
+            "The warning stage of HighErrorRate: fewer errors, held longer.",
+        )
+        .with_runbook(runbook),
+    )
 }
 
 fn high_error_rate(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
     let a = &alerts.high_error_rate;
-    Some(error_rate_stage(
-        a.enabled.then_some((a.ratio, &a.for_duration))?,
-        stack,
-        ("HighErrorRate", Severity::Critical, "High", "threshold"),
-        "Share of requests a service answers with 5xx, per namespace and service.",
-    ))
+    let runbook = error_rate_runbook("high_error_rate", a.ratio, &a.for_duration, stack);
+    Some(
+        error_rate_stage(
+            a.enabled.then_some((a.ratio, &a.for_duration))?,
+            stack,
+            ("HighErrorRate", Severity::Critical, "High", "threshold"),
+            "Share of requests a service answers with 5xx, per namespace and service.",
+        )
+        .with_runbook(runbook),
+    )
+}
+
+/// Where a service's 5xx come from: its routes, its pods and their error lines (the seed's
+/// LogQL). `$NAMESPACE` and `$SERVICE` are the alert's labels.
+fn error_rate_runbook(key: &str, ratio: f64, for_duration: &Duration, stack: &Stack) -> Runbook {
+    let (status, route) = (
+        stack.http_status_label.as_str(),
+        stack.http_route_label.as_str(),
+    );
+    Runbook {
+        threshold: format!(
+            "`applications.alerts.{key}`: more than {} of a service's requests answered 5xx, for {for_duration} (`ratio = {ratio}`).",
+            percent(ratio)
+        ),
+        first_checks: vec![
+            Check::promql(
+                "Which routes fail (set the service from the alert)",
+                format!(
+                    "sum by ({route}, {status}) (rate(http_requests_total{{job=\"{JOB}\", namespace=\"$NAMESPACE\", service=\"$SERVICE\", {status}=~\"5..\"}}[5m]))"
+                ),
+            ),
+            pods_check(),
+            logs_check(),
+            Check::logql(
+                "Error lines of the namespace (the seed's query)",
+                "{namespace=\"$NAMESPACE\"} | json | level=\"error\"",
+            ),
+        ],
+    }
+}
+
+/// The seed's "Deploy" check, for the alert's service: restarts and readiness of its pods.
+fn pods_check() -> Check {
+    Check::sh(
+        "The service's pods: restarts, readiness, node",
+        "kubectl get pods -n \"$NAMESPACE\" -l app.kubernetes.io/name=\"$SERVICE\" -o wide",
+    )
+}
+
+fn logs_check() -> Check {
+    Check::sh(
+        "Their recent logs",
+        "kubectl logs -n \"$NAMESPACE\" -l app.kubernetes.io/name=\"$SERVICE\" --since=1h --tail=200",
+    )
 }
 
 /// One stage of the error-ratio alert: its share of 5xx answers and how long it holds.
@@ -143,7 +197,28 @@ fn high_latency(alerts: &Alerts, stack: &Stack) -> Option<Rule> {
         stack,
         ("HighLatency", Severity::Critical, "Slow", "threshold"),
         "95th percentile of request durations, per namespace and service.",
-    ))
+    )
+    .with_runbook(Runbook {
+        threshold: format!(
+            "`applications.alerts.high_latency`: a service's p95 request duration above {}, for {} (`p95 = \"{}\"`).",
+            a.p95, a.for_duration, a.p95
+        ),
+        first_checks: vec![
+            Check::promql(
+                "The service's p99 (the alert reads its p95)",
+                "histogram_quantile(0.99, namespace_service_le:http_request_duration_seconds_bucket:rate5m{namespace=\"$NAMESPACE\", service=\"$SERVICE\"})",
+            ),
+            pods_check(),
+            logs_check(),
+            Check::logql(
+                "Slow requests in the service's logs (the seed's query)",
+                format!(
+                    "{{app_kubernetes_io_name=\"$SERVICE\"}} | json | duration > {}",
+                    a.p95
+                ),
+            ),
+        ],
+    }))
 }
 
 /// One stage of the latency alert: its p95 and how long it holds.

@@ -360,6 +360,16 @@ impl Component for Prometheus {
         }
     }
 
+    fn derived_rule_groups(
+        &self,
+        stack: &Stack,
+        collected: &crate::contrib::Collected,
+    ) -> Vec<crate::contrib::RuleGroup> {
+        alerts::target_down_group(&self.alerts, stack, collected)
+            .into_iter()
+            .collect()
+    }
+
     fn build(&self, cx: &Context<'_>) -> anyhow::Result<Vec<Object>> {
         let app = self.app(cx);
         let extensions = extend::Extensions::of(cx.collected);
@@ -367,8 +377,7 @@ impl Component for Prometheus {
         let prometheus_yml = cx
             .templates
             .render_yaml("prometheus/prometheus.yml.j2", &config)?;
-        let derived = alerts::target_down_group(&self.alerts, cx.stack, cx.collected);
-        let rules = rules::rule_files(cx.collected, derived, cx.templates)?;
+        let rules = rules::rule_files(cx.collected, cx.templates)?;
         let objects: Vec<Object> = vec![
             // Discovery reads the API with this token.
             builders::service_account(&app, NAME, true).into(),

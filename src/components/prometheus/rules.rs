@@ -21,15 +21,11 @@ struct RuleFile<'a> {
 /// (file name, content) of every rule file.
 pub fn rule_files(
     collected: &Collected,
-    derived: Option<RuleGroup>,
     templates: &Templates,
 ) -> anyhow::Result<BTreeMap<String, String>> {
     let mut by_component: BTreeMap<&str, Vec<&RuleGroup>> = BTreeMap::new();
     for (component, group) in collected.kept_rule_groups() {
         by_component.entry(component).or_default().push(group);
-    }
-    if let Some(group) = &derived {
-        by_component.entry(super::NAME).or_default().push(group);
     }
     by_component
         .into_iter()
