@@ -327,3 +327,27 @@ fn thanos_without_prometheus_is_an_unmet_need_at_its_enabled_key() {
     assert_eq!(needs.len(), 1, "{failure}");
     assert_eq!(needs[0].key.as_deref(), Some("thanos.enabled"));
 }
+
+/// The sidecar reads Prometheus' API without a login: with Prometheus' own basic auth on, the
+/// large profile is refused at `thanos.enabled` instead of rendering sidecars that cannot work.
+#[test]
+fn thanos_with_prometheus_behind_its_own_login_is_refused_at_its_enabled_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/large.toml");
+    let failure = pipeline::compile_path(
+        Some(&path),
+        &["prometheus.web_auth.secret=prometheus-web".to_string()],
+    )
+    .expect("no internal error")
+    .expect_err("the sidecar cannot log in");
+    let needs: Vec<_> = failure
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == monstack::diag::Code::UnmetNeed)
+        .collect();
+    assert_eq!(needs.len(), 1, "{failure}");
+    assert_eq!(needs[0].key.as_deref(), Some("thanos.enabled"));
+    assert!(
+        needs[0].message.contains("prometheus.web_auth"),
+        "{failure}"
+    );
+}

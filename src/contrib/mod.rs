@@ -350,7 +350,7 @@ impl std::fmt::Display for Capability {
                 ServiceKind::Zipkin => "a Zipkin trace receiver (the Jaeger collector)",
                 ServiceKind::StoreApi => "a Thanos StoreAPI (a sidecar or Store Gateway)",
                 ServiceKind::MetricsStore => {
-                    "a metrics store whose pods take a sidecar (Prometheus)"
+                    "a metrics store whose pods take a sidecar (Prometheus, without `prometheus.web_auth`: the sidecar reads it without a login)"
                 }
             }),
         }

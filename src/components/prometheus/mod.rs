@@ -340,13 +340,19 @@ impl Component for Prometheus {
                 })
                 .into_iter()
                 .collect(),
-            // Its pods take what others add to them (`StoreExtension`: Thanos' sidecar).
-            offers: vec![Offer {
-                kind: ServiceKind::MetricsStore,
-                service: self.service_address(stack),
-                basic_auth: None,
-                index_replicas: None,
-            }],
+            // Its pods take what others add to them (`StoreExtension`: Thanos' sidecar), unless
+            // its own login is on: a sidecar reads the TSDB API without credentials.
+            offers: self
+                .client()
+                .is_none()
+                .then(|| Offer {
+                    kind: ServiceKind::MetricsStore,
+                    service: self.service_address(stack),
+                    basic_auth: None,
+                    index_replicas: None,
+                })
+                .into_iter()
+                .collect(),
             retained: vec![self.retained()],
             disks: vec![self.disk()],
             query_loads: vec![QueryLoad {
