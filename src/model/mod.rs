@@ -250,6 +250,30 @@ impl WebAuth {
                 key: WebAuth::PASSWORD_KEY.into(),
             })
     }
+
+    /// The Secret the auth reads, when it is on: the web config the program reads and the
+    /// password its clients send. `profile_key` is where the profile names it.
+    pub fn secret_ref(
+        this: Option<&WebAuth>,
+        namespace: &str,
+        profile_key: &str,
+    ) -> Option<crate::contrib::SecretRef> {
+        use crate::contrib::{SecretKey, SecretRef};
+        let auth = this.filter(|w| w.enabled)?;
+        Some(SecretRef {
+            name: auth.secret.as_str().to_string(),
+            namespace: namespace.to_string(),
+            keys: vec![
+                SecretKey::web_config(WebAuth::WEB_CONFIG_KEY, auth.user.as_str()),
+                SecretKey::plain(
+                    WebAuth::PASSWORD_KEY,
+                    format!("password of {}, the same as hashed in web.yml", auth.user),
+                ),
+            ],
+            profile_key: profile_key.into(),
+            optional: false,
+        })
+    }
 }
 
 /// CPU and memory for one container.

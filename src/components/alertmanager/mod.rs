@@ -168,20 +168,11 @@ impl Alertmanager {
 
     /// The web-auth Secret: the web config Alertmanager reads and the password Prometheus sends.
     fn web_auth_secret(&self, stack: &Stack) -> Option<SecretRef> {
-        let auth = self.web_auth.as_ref().filter(|w| w.enabled)?;
-        Some(SecretRef {
-            name: auth.secret.as_str().to_string(),
-            namespace: stack.namespace.to_string(),
-            keys: vec![
-                SecretKey::web_config(WebAuth::WEB_CONFIG_KEY, auth.user.as_str()),
-                SecretKey::plain(
-                    WebAuth::PASSWORD_KEY,
-                    format!("password of {}, the same as hashed in web.yml", auth.user),
-                ),
-            ],
-            profile_key: "alertmanager.web_auth.secret".into(),
-            optional: false,
-        })
+        WebAuth::secret_ref(
+            self.web_auth.as_ref(),
+            stack.namespace.as_str(),
+            "alertmanager.web_auth.secret",
+        )
     }
 }
 

@@ -23,8 +23,8 @@ use serde::Deserialize;
 use super::{Component, Context};
 use crate::contrib::capacity::{DAY_SECONDS, DataKind, Disk, QueryLoad, Retained};
 use crate::contrib::{
-    BasicAuth, Contributions, Destination, Exposure, Flow, Offer, Peer, ScrapeJob, SecretKey,
-    SecretRef, ServiceKind, storage_class_prerequisite,
+    BasicAuth, Contributions, Destination, Exposure, Flow, Offer, Peer, ScrapeJob, SecretRef,
+    ServiceKind, storage_class_prerequisite,
 };
 use crate::k8s::Object;
 use crate::k8s::builders::{self};
@@ -230,20 +230,11 @@ impl Prometheus {
 
     /// The web-auth Secret: the web config Prometheus reads and the password clients send.
     fn web_auth_secret(&self, stack: &Stack) -> Option<SecretRef> {
-        let auth = self.web_auth.as_ref().filter(|w| w.enabled)?;
-        Some(SecretRef {
-            name: auth.secret.as_str().to_string(),
-            namespace: stack.namespace.to_string(),
-            keys: vec![
-                SecretKey::web_config(WebAuth::WEB_CONFIG_KEY, auth.user.as_str()),
-                SecretKey::plain(
-                    WebAuth::PASSWORD_KEY,
-                    format!("password of {}, the same as hashed in web.yml", auth.user),
-                ),
-            ],
-            profile_key: "prometheus.web_auth.secret".into(),
-            optional: false,
-        })
+        WebAuth::secret_ref(
+            self.web_auth.as_ref(),
+            stack.namespace.as_str(),
+            "prometheus.web_auth.secret",
+        )
     }
 }
 
