@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use monstack::model::Duration;
-use serde::Serialize;
 use serde_yaml_ng::Value;
 use tempfile::TempDir;
 
@@ -509,55 +508,7 @@ fn setting(table: &toml::Table, threshold: Threshold, for_default: &str) -> Sett
 // ---------------------------------------------------------------------------------------------
 // promtool test files
 
-#[derive(Serialize)]
-struct TestFile {
-    rule_files: Vec<String>,
-    evaluation_interval: String,
-    tests: Vec<TestGroup>,
-}
-
-#[derive(Serialize)]
-struct TestGroup {
-    name: String,
-    interval: String,
-    input_series: Vec<Series>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    alert_rule_test: Vec<AlertTest>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    promql_expr_test: Vec<ExprTest>,
-}
-
-#[derive(Serialize)]
-struct Series {
-    series: String,
-    values: String,
-}
-
-#[derive(Serialize)]
-struct AlertTest {
-    eval_time: String,
-    alertname: String,
-    exp_alerts: Vec<ExpAlert>,
-}
-
-#[derive(Serialize)]
-struct ExpAlert {
-    exp_labels: BTreeMap<String, String>,
-    exp_annotations: BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct ExprTest {
-    expr: String,
-    eval_time: String,
-    exp_samples: Vec<Sample>,
-}
-
-#[derive(Serialize)]
-struct Sample {
-    labels: String,
-    value: f64,
-}
+use common::promtool::{AlertTest, ExpAlert, ExprTest, Sample, Series, TestFile, TestGroup};
 
 fn seconds(s: u64) -> String {
     format!("{s}s")

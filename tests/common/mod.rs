@@ -2,6 +2,8 @@
 //! ConfigMaps, and find the real validator programs.
 #![allow(dead_code)]
 
+pub mod promtool;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
