@@ -16,12 +16,12 @@
 //! Recorded series (the remedy) are counted like a family without buckets, which is
 //! pessimistic: a recording rule usually aggregates pods and buckets away.
 
-use promql_parser::parser::{self, Expr};
+use promql_parser::parser::Expr;
 use promql_parser::util::{ExprVisitor, walk_expr};
 use serde_json::Value;
 
 use super::dashboards::{self, File, panel_name, panels};
-use super::promql::substitute_variables;
+use super::promql::{parse, substitute_variables};
 use crate::contrib::Collected;
 use crate::contrib::capacity::QueryLoad;
 use crate::diag::{Code, Diagnostic};
@@ -72,7 +72,7 @@ pub fn estimate(
     let expr = expr
         .replace("$__rate_interval", &format!("{}s", rate_interval.round()))
         .replace("$__interval", &format!("{}s", step.round()));
-    let parsed = parser::parse(&substitute_variables(&expr)).ok()?;
+    let parsed = parse(&substitute_variables(&expr)).ok()?;
     let mut reads = Reads(Vec::new(), scrape);
     let Ok(_) = walk_expr(&mut reads, &parsed);
     let share = load.expected_series / families.max(1.0);

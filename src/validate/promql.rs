@@ -9,13 +9,16 @@ use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use promql_parser::label::MatchOp;
-use promql_parser::parser::{self, Expr, VectorSelector};
+use promql_parser::parser::{Expr, VectorSelector};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use super::dashboards::{self, Query};
 use crate::contrib::{Collected, Rule, ScrapeJob};
 use crate::diag::Diagnostic;
 use crate::model::endpoints::DatasourceKind;
+
+mod matchers;
+pub use matchers::parse;
 
 /// Grafana's interval variables become a duration, every other variable a label value; a
 /// variable used anywhere else (a number, a duration of its own) makes the query fail.
@@ -53,9 +56,7 @@ pub fn substitute_variables(expr: &str) -> String {
         rest = &tail[len..];
     }
     out.push_str(rest);
-    // `=~"x"` matches exactly what `="x"` does; writing it as equality spares compiling a
-    // regex per matcher, the largest cost of checking every panel.
-    out.replace("=~\"x\"", "=\"x\"")
+    out
 }
 
 /// The PromQL inside a variable query (`label_values(<expr>, label)`, `query_result(<expr>)`);
@@ -125,7 +126,7 @@ impl ExprVisitor for Selectors {
 
 /// Parses a dashboard query (variables substituted) into the metrics it selects.
 pub fn selected(expr: &str) -> Result<Vec<Selected>, String> {
-    let parsed = parser::parse(&substitute_variables(expr))?;
+    let parsed = parse(&substitute_variables(expr))?;
     let mut visitor = Selectors(Vec::new());
     let Ok(_) = walk_expr(&mut visitor, &parsed);
     Ok(visitor.0)
@@ -362,7 +363,7 @@ mod tests {
             substitute_variables(
                 "rate(x{a=~\"$ns\", b=\"${svc:regex}\", c=\"[[old]]\"}[$__rate_interval])"
             ),
-            "rate(x{a=\"x\", b=\"x\", c=\"x\"}[5m])"
+            "rate(x{a=~\"x\", b=\"x\", c=\"x\"}[5m])"
         );
         assert_eq!(substitute_variables("a[5m] $ x"), "a[5m] $ x");
     }
