@@ -418,6 +418,11 @@ struct Analysis {
     unsupported: bool,
 }
 
+/// Visible ASCII that no rule of the analysis looks at beyond "not a blank or a break".
+fn is_inert(b: u8) -> bool {
+    matches!(b, 0x21..=0x7E) && b != b':' && b != b'#'
+}
+
 impl Analysis {
     fn of(value: &str) -> Analysis {
         if value.is_empty() {
@@ -472,7 +477,11 @@ impl Analysis {
                         }
                         (previous_space, previous_break) = (false, false);
                         preceded_by_whitespace = false;
-                        at += 1;
+                        // A run of other visible ASCII changes nothing more: skip it at once.
+                        at += 1 + bytes[at + 1..]
+                            .iter()
+                            .position(|&b| !is_inert(b))
+                            .unwrap_or(bytes.len() - at - 1);
                         continue;
                     }
                     _ => {}
