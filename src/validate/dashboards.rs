@@ -131,7 +131,7 @@ pub fn files<'a>(objects: &[&'a Object]) -> Vec<File<'a>> {
             data.iter().map(move |(key, text)| File {
                 subject: format!("{} {key}", o.id()),
                 key,
-                dashboard: serde_json::from_str::<view::Object<Dashboard<'a>>>(text)
+                dashboard: serde_json::from_str::<view::JsonObject<Dashboard<'a>>>(text)
                     .map(|object| object.0)
                     .map_err(|e| e.to_string()),
             })
