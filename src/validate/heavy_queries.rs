@@ -16,6 +16,9 @@
 //! Recorded series (the remedy) are counted like a family without buckets, which is
 //! pessimistic: a recording rule usually aggregates pods and buckets away.
 
+use promql_parser::parser::{self, Expr};
+use promql_parser::util::{ExprVisitor, walk_expr};
+
 use super::dashboards::view::{Dashboard, Panel, Target};
 use super::dashboards::{self, File, panel_name, panels};
 use super::promql::substitute_variables;
@@ -23,8 +26,6 @@ use crate::contrib::Collected;
 use crate::contrib::capacity::QueryLoad;
 use crate::diag::{Code, Diagnostic};
 use crate::model::Duration;
-use promql_parser::parser::{self, Expr};
-use promql_parser::util::{ExprVisitor, walk_expr};
 
 /// Series of a histogram per labelled series of its family.
 const BUCKETS: f64 = 12.0;
