@@ -5,11 +5,11 @@
 //! datasources ConfigMap provisions; every `$variable` a query uses is defined. The PromQL
 //! itself is `promql.rs`'s, over the queries this file extracts.
 //!
+//! Each file is read into the typed views of `view.rs`, borrowing the ConfigMap's text: what
+//! ships is checked, leniently the way Grafana loads it.
 //! Messages name the dashboard (title and file) and the panel (id and title).
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
 use crate::k8s::meta::grafana::{DASHBOARD, DATASOURCES, PROVISIONING_LABEL};
@@ -18,11 +18,13 @@ mod panels;
 #[cfg(test)]
 pub mod tests;
 mod variables;
+pub mod view;
 
 use crate::k8s::Object;
 use panels::panel_problems;
 use variables::variable_problems;
 pub use variables::variables_used;
+use view::{Dashboard, Panel, Variable};
 
 /// Schema versions this stack's Grafana reads without surprises: 36 introduced datasource
 /// references as `{type, uid}`; 42 is the last of the v1 dashboard API.
@@ -66,18 +68,25 @@ const BUILTIN_VARIABLES: &[&str] = &[
 ];
 
 /// One dashboard file: where it is and what it parsed to.
-pub struct File {
+pub struct File<'a> {
     /// `ConfigMap/<ns>/<name> <key>`.
     pub subject: String,
-    pub key: String,
-    pub json: Result<Value, String>,
+    pub key: &'a str,
+    /// The dashboard, borrowing the ConfigMap's text; `Ok(None)` when the file is JSON but not
+    /// an object.
+    pub dashboard: Result<Option<Dashboard<'a>>, String>,
 }
 
-impl File {
+impl<'a> File<'a> {
     /// `dashboard `Overview` (overview.json)`.
     pub fn name(&self) -> String {
-        let title = self.json.as_ref().ok().and_then(|j| j["title"].as_str());
+        let title = self.view().and_then(|d| d.title.as_str());
         format!("dashboard `{}` ({})", title.unwrap_or("?"), self.key)
+    }
+
+    /// The dashboard, when the file is a JSON object.
+    pub fn view(&self) -> Option<&Dashboard<'a>> {
+        self.dashboard.as_ref().ok()?.as_ref()
     }
 }
 
@@ -114,15 +123,17 @@ fn config_maps<'a>(
         .collect()
 }
 
-/// Every dashboard file of every dashboard ConfigMap.
-pub fn files(objects: &[&Object]) -> Vec<File> {
+/// Every dashboard file of every dashboard ConfigMap, read as the checks see it.
+pub fn files<'a>(objects: &[&'a Object]) -> Vec<File<'a>> {
     config_maps(objects, DASHBOARD)
         .into_iter()
         .flat_map(|(o, data)| {
             data.iter().map(move |(key, text)| File {
                 subject: format!("{} {key}", o.id()),
-                key: key.clone(),
-                json: serde_json::from_str(text).map_err(|e| e.to_string()),
+                key,
+                dashboard: serde_json::from_str::<view::JsonObject<Dashboard<'a>>>(text)
+                    .map(|object| object.0)
+                    .map_err(|e| e.to_string()),
             })
         })
         .collect()
@@ -146,29 +157,33 @@ pub fn datasources(objects: &[&Object]) -> BTreeMap<String, String> {
     out
 }
 
-pub(crate) fn panels(json: &Value) -> Vec<&Value> {
-    let top = json["panels"].as_array().into_iter().flatten();
-    // Collapsed rows keep their panels inside the row.
-    top.flat_map(|p| std::iter::once(p).chain(p["panels"].as_array().into_iter().flatten()))
+/// Every panel, and the panels collapsed rows keep inside them.
+pub(crate) fn panels<'d, 'a>(dashboard: &'d Dashboard<'a>) -> Vec<&'d Panel<'a>> {
+    dashboard
+        .panels
+        .iter()
+        .flat_map(|p| std::iter::once(p).chain(p.panels.iter()))
         .collect()
 }
 
-pub(crate) fn panel_name(p: &Value) -> String {
+pub(crate) fn panel_name(p: &Panel<'_>) -> String {
     format!(
         "panel {} `{}`",
-        p["id"].as_i64().map_or("?".into(), |i| i.to_string()),
-        p["title"].as_str().unwrap_or("?")
+        p.id.as_i64().map_or("?".into(), |i| i.to_string()),
+        p.title.as_str().unwrap_or("?")
     )
 }
 
 /// Every query of every dashboard that parsed, with where it is.
-pub fn queries(files: &[File]) -> Vec<Query> {
+pub fn queries(files: &[File<'_>]) -> Vec<Query> {
     let mut out = Vec::new();
     for file in files {
-        let Ok(json) = &file.json else { continue };
-        for p in panels(json) {
-            for t in p["targets"].as_array().into_iter().flatten() {
-                if let Some(expr) = t["expr"].as_str() {
+        let Some(dashboard) = file.view() else {
+            continue;
+        };
+        for p in panels(dashboard) {
+            for t in p.targets.iter() {
+                if let Some(expr) = t.expr.as_str() {
                     out.push(Query {
                         subject: file.subject.clone(),
                         is_variable: false,
@@ -176,14 +191,14 @@ pub fn queries(files: &[File]) -> Vec<Query> {
                             "{}, {}, query {}",
                             file.name(),
                             panel_name(p),
-                            t["refId"].as_str().unwrap_or("?")
+                            t.ref_id.as_str().unwrap_or("?")
                         ),
                         expr: expr.to_string(),
                     });
                 }
             }
         }
-        for v in variables(json) {
+        for v in variables(dashboard) {
             if let Some(expr) = variable_query(v) {
                 out.push(Query {
                     subject: file.subject.clone(),
@@ -191,7 +206,7 @@ pub fn queries(files: &[File]) -> Vec<Query> {
                     at: format!(
                         "{}, variable `{}`",
                         file.name(),
-                        v["name"].as_str().unwrap_or("?")
+                        v.name.as_str().unwrap_or("?")
                     ),
                     expr: expr.to_string(),
                 });
@@ -201,23 +216,22 @@ pub fn queries(files: &[File]) -> Vec<Query> {
     out
 }
 
-fn variables(json: &Value) -> Vec<&Value> {
-    json["templating"]["list"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect()
+fn variables<'d, 'a>(dashboard: &'d Dashboard<'a>) -> std::slice::Iter<'d, Variable<'a>> {
+    match &dashboard.templating.0 {
+        Some(templating) => templating.list.iter(),
+        None => [].iter(),
+    }
 }
 
-fn variable_query(v: &Value) -> Option<&str> {
-    if v["type"].as_str() != Some("query") {
+fn variable_query<'d>(v: &'d Variable<'_>) -> Option<&'d str> {
+    if v.r#type.as_str() != Some("query") {
         return None;
     }
-    v["query"]["query"].as_str().or_else(|| v["query"].as_str())
+    v.query.get("query").as_str().or_else(|| v.query.as_str())
 }
 
 /// Checks the dashboard `files` (parsed once by the caller) against the provisioned datasources.
-pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
+pub fn check(objects: &[&Object], files: &[File<'_>]) -> Vec<Diagnostic> {
     let provisioned = datasources(objects);
     let mut out = Vec::new();
     let mut uids = BTreeSet::new();
@@ -228,9 +242,9 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
                 .subject(file.subject.clone())
                 .help(help)
         };
-        let json = match &file.json {
-            Ok(json) if json.is_object() => json,
-            Ok(_) => {
+        let dashboard = match &file.dashboard {
+            Ok(Some(dashboard)) => dashboard,
+            Ok(None) => {
                 out.push(error(
                     Code::DashboardInvalid,
                     format!("{} is not a JSON object", file.name()),
@@ -248,7 +262,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
             }
         };
         let name = file.name();
-        match json["uid"].as_str() {
+        match dashboard.uid.as_str() {
             Some(uid) if !uid.is_empty() && uid.len() <= 40 => {
                 if !uids.insert(uid.to_string()) {
                     out.push(error(
@@ -264,7 +278,7 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
                 "set a stable uid; links and bookmarks use it",
             )),
         }
-        if let Some(title) = json["title"].as_str().filter(|t| !t.is_empty()) {
+        if let Some(title) = dashboard.title.as_str().filter(|t| !t.is_empty()) {
             if !titles.insert(title.to_string()) {
                 out.push(error(
                     Code::DashboardTitle,
@@ -279,7 +293,8 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
                 "set a title",
             ));
         }
-        if !json["schemaVersion"]
+        if !dashboard
+            .schema_version
             .as_u64()
             .is_some_and(|v| SCHEMA_VERSIONS.contains(&v))
         {
@@ -287,18 +302,18 @@ pub fn check(objects: &[&Object], files: &[File]) -> Vec<Diagnostic> {
                 Code::DashboardSchemaVersion,
                 format!(
                     "{name} has schemaVersion {}, outside {SCHEMA_VERSIONS:?}",
-                    json["schemaVersion"]
+                    dashboard.schema_version
                 ),
                 "write the dashboard for the schema of the pinned Grafana",
             ));
         }
         out.extend(
-            panel_problems(json, &name, &provisioned)
+            panel_problems(dashboard, &name, &provisioned)
                 .into_iter()
                 .map(|(code, message, help)| error(code, message, help)),
         );
         out.extend(
-            variable_problems(json, &name, &provisioned)
+            variable_problems(dashboard, &name, &provisioned)
                 .into_iter()
                 .map(|(code, message, help)| error(code, message, help)),
         );

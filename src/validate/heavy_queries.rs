@@ -18,8 +18,8 @@
 
 use promql_parser::parser::Expr;
 use promql_parser::util::{ExprVisitor, walk_expr};
-use serde_json::Value;
 
+use super::dashboards::view::{Dashboard, Panel, Target};
 use super::dashboards::{self, File, panel_name, panels};
 use super::promql::{parse, substitute_variables};
 use crate::contrib::Collected;
@@ -53,8 +53,14 @@ impl ExprVisitor for Reads {
 }
 
 /// The dashboard's time range in seconds (`"time": {"from": "now-6h"}`).
-fn time_range(json: &Value) -> Option<f64> {
-    let from = json["time"]["from"].as_str()?.strip_prefix("now-")?;
+fn time_range(dashboard: &Dashboard<'_>) -> Option<f64> {
+    let from = dashboard
+        .time
+        .0
+        .as_ref()?
+        .from
+        .as_str()?
+        .strip_prefix("now-")?;
     Duration::parse(from).ok().map(|d| d.seconds())
 }
 
@@ -93,7 +99,7 @@ pub fn estimate(
     )
 }
 
-pub fn check(collected: &Collected, files: &[File]) -> Vec<Diagnostic> {
+pub fn check(collected: &Collected, files: &[File<'_>]) -> Vec<Diagnostic> {
     let Some(load) = collected.query_loads().next() else {
         return Vec::new();
     };
@@ -104,16 +110,18 @@ pub fn check(collected: &Collected, files: &[File]) -> Vec<Diagnostic> {
         .len() as f64;
     let mut out = Vec::new();
     for file in files {
-        let Ok(json) = &file.json else { continue };
-        let Some(range) = time_range(json) else {
+        let Some(dashboard) = file.view() else {
             continue;
         };
-        for panel in panels(json) {
-            let points = panel["maxDataPoints"].as_f64().unwrap_or(1000.0);
-            for target in panel["targets"].as_array().into_iter().flatten() {
-                let prometheus = target["datasource"]["uid"].as_str() == Some(&load.datasource)
-                    || panel["datasource"]["uid"].as_str() == Some(&load.datasource);
-                let (true, Some(expr)) = (prometheus, target["expr"].as_str()) else {
+        let Some(range) = time_range(dashboard) else {
+            continue;
+        };
+        for panel in panels(dashboard) {
+            let points = panel.max_data_points.as_f64().unwrap_or(1000.0);
+            for target in panel.targets.iter() {
+                let prometheus = target.datasource.get("uid").as_str() == Some(&load.datasource)
+                    || panel.datasource.get("uid").as_str() == Some(&load.datasource);
+                let (true, Some(expr)) = (prometheus, target.expr.as_str()) else {
                     continue;
                 };
                 let Some(samples) = estimate(expr, load, families, range, points) else {
@@ -129,9 +137,9 @@ pub fn check(collected: &Collected, files: &[File]) -> Vec<Diagnostic> {
 }
 
 fn heavy(
-    file: &File,
-    panel: &Value,
-    target: &Value,
+    file: &File<'_>,
+    panel: &Panel<'_>,
+    target: &Target<'_>,
     samples: f64,
     load: &QueryLoad,
     range: f64,
@@ -142,7 +150,7 @@ fn heavy(
             "{}, {}, query {}: scans about {:.0} million samples over {:.0}h, more than {} = {:.0} million",
             dashboards::File::name(file),
             panel_name(panel),
-            target["refId"].as_str().unwrap_or("?"),
+            target.ref_id.as_str().unwrap_or("?"),
             samples / 1e6,
             range / 3600.0,
             load.key,

@@ -4,23 +4,22 @@
 use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
+use super::view::{Dashboard, Json, Panel};
 use super::{GRID_WIDTH, PANEL_TYPES, panel_name, panels};
 
 pub type Finding = (Code, String, &'static str);
 
 /// A datasource reference that is not a provisioned uid of the same type.
 pub fn datasource_problem(
-    reference: &Value,
+    reference: &Json<'_>,
     at: &str,
     provisioned: &BTreeMap<String, String>,
 ) -> Option<Finding> {
     if reference.is_null() {
         return None;
     }
-    let uid = reference["uid"].as_str();
-    let kind = reference["type"].as_str();
+    let uid = reference.get("uid").as_str();
+    let kind = reference.get("type").as_str();
     match uid.and_then(|u| provisioned.get(u)) {
         Some(t) if Some(t.as_str()) == kind => None,
         _ => Some((
@@ -31,27 +30,27 @@ pub fn datasource_problem(
     }
 }
 
-fn grid(p: &Value) -> Option<(i64, i64, i64, i64)> {
-    let g = &p["gridPos"];
+fn grid(p: &Panel<'_>) -> Option<(i64, i64, i64, i64)> {
+    let g = &p.grid_pos;
     Some((
-        g["x"].as_i64()?,
-        g["y"].as_i64()?,
-        g["w"].as_i64()?,
-        g["h"].as_i64()?,
+        g.get("x").as_i64()?,
+        g.get("y").as_i64()?,
+        g.get("w").as_i64()?,
+        g.get("h").as_i64()?,
     ))
 }
 
 pub fn panel_problems(
-    json: &Value,
+    dashboard: &Dashboard<'_>,
     name: &str,
     provisioned: &BTreeMap<String, String>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut ids = BTreeSet::new();
     let mut placed: Vec<(String, (i64, i64, i64, i64))> = Vec::new();
-    for p in panels(json) {
+    for p in panels(dashboard) {
         let at = format!("{name}, {}", panel_name(p));
-        match p["id"].as_i64() {
+        match p.id.as_i64() {
             Some(id) if ids.insert(id) => {}
             Some(_) => out.push((
                 Code::DashboardPanelId,
@@ -64,7 +63,7 @@ pub fn panel_problems(
                 "give every panel a unique id",
             )),
         }
-        let kind = p["type"].as_str().unwrap_or_default();
+        let kind = p.r#type.as_str().unwrap_or_default();
         if !PANEL_TYPES.contains(&kind) {
             out.push((
                 Code::DashboardPanelType,
@@ -72,11 +71,7 @@ pub fn panel_problems(
                 "use a core panel type such as timeseries or stat",
             ));
         }
-        if kind != "row"
-            && p["description"]
-                .as_str()
-                .is_none_or(|d| d.trim().is_empty())
-        {
+        if kind != "row" && p.description.as_str().is_none_or(|d| d.trim().is_empty()) {
             out.push((
                 Code::DashboardPanelDescription,
                 format!("{at} has no description"),
@@ -101,15 +96,15 @@ pub fn panel_problems(
                 Code::DashboardGrid,
                 format!(
                     "{at} has gridPos {}, outside the 24-column grid",
-                    p["gridPos"]
+                    p.grid_pos
                 ),
                 "x ≥ 0, y ≥ 0, w ≥ 1, h ≥ 1 and x + w ≤ 24",
             )),
         }
-        out.extend(datasource_problem(&p["datasource"], &at, provisioned));
+        out.extend(datasource_problem(&p.datasource, &at, provisioned));
         let mut ref_ids = BTreeSet::new();
-        for t in p["targets"].as_array().into_iter().flatten() {
-            let ref_id = t["refId"].as_str().unwrap_or_default();
+        for t in p.targets.iter() {
+            let ref_id = t.ref_id.as_str().unwrap_or_default();
             let target_at = format!("{at}, query {ref_id}");
             if ref_id.is_empty() || !ref_ids.insert(ref_id) {
                 out.push((
@@ -118,8 +113,8 @@ pub fn panel_problems(
                     "give every query of a panel its own refId",
                 ));
             }
-            match &t["datasource"] {
-                Value::Null if p["datasource"].is_null() => out.push((
+            match &t.datasource {
+                Json::Null if p.datasource.is_null() => out.push((
                     Code::DashboardDatasourceUnknown,
                     format!("{target_at} names no datasource"),
                     "set the datasource on the panel or the query",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::validate::dashboards::variables::variables_used;
@@ -142,4 +142,80 @@ fn variable_references_are_found_in_every_form() {
         .map(String::from)
         .into();
     assert_eq!(used, expected);
+}
+
+/// Indexing a `serde_json::Value` read a field of the wrong type as absent; the typed views do
+/// the same, so each problem is reported on its own instead of the file failing to parse.
+#[test]
+fn fields_of_the_wrong_type_are_reported_one_by_one() {
+    let text = r#"{"uid": "monstack-test", "title": 5, "schemaVersion": "41",
+        "templating": {"list": "none"}, "time": [],
+        "panels": [7, {"id": "2", "type": "timeseries", "title": "Strings", "description": "d",
+            "gridPos": "top", "datasource": "loki", "unknown": {"x": [1, 2]},
+            "targets": [{"refId": "A", "expr": 1}, "B"]}]}"#;
+    let broken = config_map("grafana-dashboard-test", Some(DASHBOARD), "test.json", text);
+    let at = "dashboard `?` (test.json)";
+    let expected = [
+        (Code::DashboardTitle, format!("{at} has no title")),
+        (
+            Code::DashboardSchemaVersion,
+            format!("{at} has schemaVersion \"41\", outside 36..=42"),
+        ),
+        (
+            Code::DashboardPanelId,
+            format!("{at}, panel ? `?` has no numeric id"),
+        ),
+        (
+            Code::DashboardPanelType,
+            format!("{at}, panel ? `?` has type ``, which Grafana does not ship"),
+        ),
+        (
+            Code::DashboardPanelDescription,
+            format!("{at}, panel ? `?` has no description"),
+        ),
+        (
+            Code::DashboardGrid,
+            format!("{at}, panel ? `?` has gridPos null, outside the 24-column grid"),
+        ),
+        (
+            Code::DashboardPanelId,
+            format!("{at}, panel ? `Strings` has no numeric id"),
+        ),
+        (
+            Code::DashboardGrid,
+            format!("{at}, panel ? `Strings` has gridPos \"top\", outside the 24-column grid"),
+        ),
+        (
+            Code::DashboardDatasourceUnknown,
+            format!(
+                "{at}, panel ? `Strings` uses datasource \"loki\", which is not a provisioned datasource"
+            ),
+        ),
+        (
+            Code::DashboardTarget,
+            format!("{at}, panel ? `Strings`, query : refId is empty or repeated"),
+        ),
+    ];
+    assert_eq!(findings(vec![datasources_map(), broken]), expected);
+}
+
+#[test]
+fn a_datasource_is_shown_as_written_and_a_file_that_is_no_object_is_named() {
+    let mut p = panel(1, "Requests", (0, 0, 12, 8), "up");
+    p["datasource"] = json!({"uid": "lo\"ki", "type": "loki", "extra": [1.5, null]});
+    let array = config_map(
+        "grafana-dashboard-list",
+        Some(DASHBOARD),
+        "list.json",
+        "[1]",
+    );
+    let found = findings(vec![datasources_map(), dashboard(vec![p]), array]);
+    let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "dashboard `Test` (test.json), panel 1 `Requests` uses datasource {\"extra\":[1.5,null],\"type\":\"loki\",\"uid\":\"lo\\\"ki\"}, which is not a provisioned datasource",
+            "dashboard `?` (list.json) is not a JSON object",
+        ]
+    );
 }

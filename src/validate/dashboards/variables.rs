@@ -4,9 +4,8 @@
 use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
 use super::panels::{Finding, datasource_problem};
+use super::view::Dashboard;
 use super::{BUILTIN_VARIABLES, panel_name, panels, variable_query, variables};
 
 /// `$name`, `${name}`, `${name:format}` and `[[name]]` in a query.
@@ -37,14 +36,14 @@ pub fn variables_used(expr: &str) -> BTreeSet<String> {
 }
 
 pub fn variable_problems(
-    json: &Value,
+    dashboard: &Dashboard<'_>,
     name: &str,
     provisioned: &BTreeMap<String, String>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut defined: BTreeSet<String> = BUILTIN_VARIABLES.iter().map(|s| s.to_string()).collect();
-    for v in variables(json) {
-        let var = v["name"].as_str().unwrap_or_default();
+    for v in variables(dashboard) {
+        let var = v.name.as_str().unwrap_or_default();
         let at = format!("{name}, variable `{var}`");
         if !defined.insert(var.to_string()) {
             out.push((
@@ -53,23 +52,21 @@ pub fn variable_problems(
                 "name every variable once",
             ));
         }
-        if v["type"].as_str() == Some("query") {
-            out.extend(datasource_problem(&v["datasource"], &at, provisioned));
+        if v.r#type.as_str() == Some("query") {
+            out.extend(datasource_problem(&v.datasource, &at, provisioned));
         }
     }
-    let exprs = panels(json)
+    let exprs = panels(dashboard)
         .into_iter()
         .flat_map(|p| {
             let at = format!("{name}, {}", panel_name(p));
-            p["targets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(move |t| Some((at.clone(), t["expr"].as_str()?)))
+            p.targets
+                .iter()
+                .filter_map(move |t| Some((at.clone(), t.expr.as_str()?)))
         })
-        .chain(variables(json).into_iter().filter_map(|v| {
+        .chain(variables(dashboard).filter_map(|v| {
             Some((
-                format!("{name}, variable `{}`", v["name"].as_str()?),
+                format!("{name}, variable `{}`", v.name.as_str()?),
                 variable_query(v)?,
             ))
         }));
