@@ -21,6 +21,7 @@ mod variables;
 pub mod view;
 
 use crate::k8s::Object;
+use crate::model::Duration;
 use panels::panel_problems;
 use variables::variable_problems;
 pub use variables::variables_used;
@@ -98,6 +99,12 @@ pub struct Query {
     /// `dashboard `Overview` (overview.json), panel 3 `p95 latency`, query A`.
     pub at: String,
     pub expr: String,
+    /// The datasource uids the target and its panel name (a panel target's only).
+    pub datasources: Vec<String>,
+    /// The dashboard's time range in seconds (`"time": {"from": "now-6h"}`), if it has one.
+    pub time_range: Option<f64>,
+    /// The panel's `maxDataPoints` (Grafana's default 1000).
+    pub max_data_points: f64,
 }
 
 fn config_maps<'a>(
@@ -174,6 +181,18 @@ pub(crate) fn panel_name(p: &Panel<'_>) -> String {
     )
 }
 
+/// The dashboard's time range in seconds (`"time": {"from": "now-6h"}`).
+fn time_range(dashboard: &Dashboard<'_>) -> Option<f64> {
+    let from = dashboard
+        .time
+        .0
+        .as_ref()?
+        .from
+        .as_str()?
+        .strip_prefix("now-")?;
+    Duration::parse(from).ok().map(|d| d.seconds())
+}
+
 /// Every query of every dashboard that parsed, with where it is.
 pub fn queries(files: &[File<'_>]) -> Vec<Query> {
     let mut out = Vec::new();
@@ -181,6 +200,7 @@ pub fn queries(files: &[File<'_>]) -> Vec<Query> {
         let Some(dashboard) = file.view() else {
             continue;
         };
+        let time_range = time_range(dashboard);
         for p in panels(dashboard) {
             for t in p.targets.iter() {
                 if let Some(expr) = t.expr.as_str() {
@@ -194,6 +214,12 @@ pub fn queries(files: &[File<'_>]) -> Vec<Query> {
                             t.ref_id.as_str().unwrap_or("?")
                         ),
                         expr: expr.to_string(),
+                        datasources: [&t.datasource, &p.datasource]
+                            .into_iter()
+                            .filter_map(|d| d.get("uid").as_str().map(str::to_string))
+                            .collect(),
+                        time_range,
+                        max_data_points: p.max_data_points.as_f64().unwrap_or(1000.0),
                     });
                 }
             }
@@ -209,6 +235,9 @@ pub fn queries(files: &[File<'_>]) -> Vec<Query> {
                         v.name.as_str().unwrap_or("?")
                     ),
                     expr: expr.to_string(),
+                    datasources: Vec::new(),
+                    time_range,
+                    max_data_points: 1000.0,
                 });
             }
         }

@@ -19,13 +19,13 @@
 use promql_parser::parser::Expr;
 use promql_parser::util::{ExprVisitor, walk_expr};
 
-use super::dashboards::view::{Dashboard, Panel, Target};
-use super::dashboards::{self, File, panel_name, panels};
+use super::dashboards::Query;
+#[cfg(test)]
 use super::promql::{parse, substitute_variables};
+use super::queries::Parsed;
 use crate::contrib::Collected;
 use crate::contrib::capacity::QueryLoad;
 use crate::diag::{Code, Diagnostic};
-use crate::model::Duration;
 
 /// Series of a histogram per labelled series of its family.
 const BUCKETS: f64 = 12.0;
@@ -52,38 +52,52 @@ impl ExprVisitor for Reads {
     }
 }
 
-/// The dashboard's time range in seconds (`"time": {"from": "now-6h"}`).
-fn time_range(dashboard: &Dashboard<'_>) -> Option<f64> {
-    let from = dashboard
-        .time
-        .0
-        .as_ref()?
-        .from
-        .as_str()?
-        .strip_prefix("now-")?;
-    Duration::parse(from).ok().map(|d| d.seconds())
+/// Grafana's step and `$__rate_interval` for one panel (module doc).
+#[derive(Debug, Clone, Copy)]
+pub struct Intervals {
+    scrape: f64,
+    step: f64,
+    rate_interval: f64,
+    range: f64,
 }
 
-/// Estimated samples `expr` scans; `None` when it does not parse (reported elsewhere).
-pub fn estimate(
-    expr: &str,
-    load: &QueryLoad,
-    families: f64,
-    range: f64,
-    points: f64,
-) -> Option<f64> {
-    let scrape = load.scrape_interval_seconds.max(1.0);
-    let step = (range / points.max(1.0)).max(scrape);
-    let rate_interval = (4.0 * scrape).max(step + scrape);
-    let expr = expr
-        .replace("$__rate_interval", &format!("{}s", rate_interval.round()))
-        .replace("$__interval", &format!("{}s", step.round()));
-    let parsed = parse(&substitute_variables(&expr)).ok()?;
-    let mut reads = Reads(Vec::new(), scrape);
-    let Ok(_) = walk_expr(&mut reads, &parsed);
-    let share = load.expected_series / families.max(1.0);
-    let steps = range / step;
-    Some(
+impl Intervals {
+    fn new(load: &QueryLoad, range: f64, points: f64) -> Intervals {
+        let scrape = load.scrape_interval_seconds.max(1.0);
+        let step = (range / points.max(1.0)).max(scrape);
+        Intervals {
+            scrape,
+            step,
+            rate_interval: (4.0 * scrape).max(step + scrape),
+            range,
+        }
+    }
+
+    /// The intervals of a panel query on `load`'s datasource, in a dashboard with a time range.
+    pub fn of(query: &Query, load: &QueryLoad) -> Option<Intervals> {
+        let on_load = query.datasources.contains(&load.datasource);
+        if query.is_variable || !on_load {
+            return None;
+        }
+        let range = query.time_range?;
+        Some(Intervals::new(load, range, query.max_data_points))
+    }
+
+    /// `expr` with Grafana's interval variables written as the durations they stand for.
+    pub fn substitute(&self, expr: &str) -> String {
+        expr.replace(
+            "$__rate_interval",
+            &format!("{}s", self.rate_interval.round()),
+        )
+        .replace("$__interval", &format!("{}s", self.step.round()))
+    }
+
+    /// Estimated samples the parsed query scans.
+    fn samples(&self, parsed: &Expr, load: &QueryLoad, families: f64) -> f64 {
+        let mut reads = Reads(Vec::new(), self.scrape);
+        let Ok(_) = walk_expr(&mut reads, parsed);
+        let share = load.expected_series / families.max(1.0);
+        let steps = self.range / self.step;
         reads
             .0
             .iter()
@@ -95,11 +109,20 @@ pub fn estimate(
                 };
                 share * buckets * steps * per_step
             })
-            .sum(),
-    )
+            .sum()
+    }
 }
 
-pub fn check(collected: &Collected, files: &[File<'_>]) -> Vec<Diagnostic> {
+/// Estimated samples `expr` scans over `range` seconds in `points` points; `None` when it
+/// does not parse (reported elsewhere).
+#[cfg(test)]
+fn estimate(expr: &str, load: &QueryLoad, families: f64, range: f64, points: f64) -> Option<f64> {
+    let intervals = Intervals::new(load, range, points);
+    let parsed = parse(&substitute_variables(&intervals.substitute(expr))).ok()?;
+    Some(intervals.samples(&parsed, load, families))
+}
+
+pub fn check(collected: &Collected, queries: &[Parsed<'_>]) -> Vec<Diagnostic> {
     let Some(load) = collected.query_loads().next() else {
         return Vec::new();
     };
@@ -108,56 +131,32 @@ pub fn check(collected: &Collected, files: &[File<'_>]) -> Vec<Diagnostic> {
         .flat_map(|j| j.metrics.iter())
         .collect::<std::collections::BTreeSet<_>>()
         .len() as f64;
-    let mut out = Vec::new();
-    for file in files {
-        let Some(dashboard) = file.view() else {
-            continue;
-        };
-        let Some(range) = time_range(dashboard) else {
-            continue;
-        };
-        for panel in panels(dashboard) {
-            let points = panel.max_data_points.as_f64().unwrap_or(1000.0);
-            for target in panel.targets.iter() {
-                let prometheus = target.datasource.get("uid").as_str() == Some(&load.datasource)
-                    || panel.datasource.get("uid").as_str() == Some(&load.datasource);
-                let (true, Some(expr)) = (prometheus, target.expr.as_str()) else {
-                    continue;
-                };
-                let Some(samples) = estimate(expr, load, families, range, points) else {
-                    continue;
-                };
-                if samples > load.max_panel_samples {
-                    out.push(heavy(file, panel, target, samples, load, range));
-                }
-            }
-        }
-    }
-    out
+    queries
+        .iter()
+        .filter_map(|q| {
+            let (Some(intervals), Some(Ok(parsed))) = (&q.intervals, &q.expr) else {
+                return None;
+            };
+            let samples = intervals.samples(parsed, load, families);
+            (samples > load.max_panel_samples)
+                .then(|| heavy(q.query, samples, load, intervals.range))
+        })
+        .collect()
 }
 
-fn heavy(
-    file: &File<'_>,
-    panel: &Panel<'_>,
-    target: &Target<'_>,
-    samples: f64,
-    load: &QueryLoad,
-    range: f64,
-) -> Diagnostic {
+fn heavy(query: &Query, samples: f64, load: &QueryLoad, range: f64) -> Diagnostic {
     Diagnostic::warning(
         Code::HeavyPanelQuery,
         format!(
-            "{}, {}, query {}: scans about {:.0} million samples over {:.0}h, more than {} = {:.0} million",
-            dashboards::File::name(file),
-            panel_name(panel),
-            target.ref_id.as_str().unwrap_or("?"),
+            "{}: scans about {:.0} million samples over {:.0}h, more than {} = {:.0} million",
+            query.at,
             samples / 1e6,
             range / 3600.0,
             load.key,
             load.max_panel_samples / 1e6,
         ),
     )
-    .subject(file.subject.clone())
+    .subject(query.subject.clone())
     .help(format!(
         "read a recording rule that aggregates the series (and buckets) away; or raise {} if Prometheus has the CPU for it (the estimate: README \"Heavy queries\")",
         load.key

@@ -6,6 +6,7 @@ pub mod dashboards;
 mod heavy_queries;
 mod policy;
 pub mod promql;
+mod queries;
 mod refs;
 
 use crate::contrib::Collected;
@@ -19,8 +20,10 @@ pub fn check(manifest: &Manifest, collected: &Collected) -> Vec<Diagnostic> {
     out.extend(policy::check(&objects));
     let dashboard_files = dashboards::files(&objects);
     out.extend(dashboards::check(&objects, &dashboard_files));
-    out.extend(promql::check(collected, &dashboard_files));
-    out.extend(heavy_queries::check(collected, &dashboard_files));
+    let dashboard_queries = dashboards::queries(&dashboard_files);
+    let parsed = queries::parse_all(&dashboard_queries, collected.query_loads().next());
+    out.extend(promql::check(collected, &parsed));
+    out.extend(heavy_queries::check(collected, &parsed));
     out.sort_by_key(|d| !d.is_error());
     out
 }

@@ -12,7 +12,7 @@ use promql_parser::label::MatchOp;
 use promql_parser::parser::{Expr, VectorSelector};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
-use super::dashboards::{self, Query};
+use super::queries::Parsed;
 use crate::contrib::{Collected, Rule, ScrapeJob};
 use crate::diag::Diagnostic;
 use crate::model::endpoints::DatasourceKind;
@@ -126,10 +126,14 @@ impl ExprVisitor for Selectors {
 
 /// Parses a dashboard query (variables substituted) into the metrics it selects.
 pub fn selected(expr: &str) -> Result<Vec<Selected>, String> {
-    let parsed = parse(&substitute_variables(expr))?;
+    parse(&substitute_variables(expr)).map(|parsed| selectors(&parsed))
+}
+
+/// The metrics a parsed expression selects.
+pub fn selectors(parsed: &Expr) -> Vec<Selected> {
     let mut visitor = Selectors(Vec::new());
-    let Ok(_) = walk_expr(&mut visitor, &parsed);
-    Ok(visitor.0)
+    let Ok(_) = walk_expr(&mut visitor, parsed);
+    visitor.0
 }
 
 /// What the stack produces: recorded series and scraped jobs, from the contributions.
@@ -189,27 +193,20 @@ impl<'a> Produced<'a> {
     }
 }
 
-fn check_query(q: &Query, produced: &Produced<'_>) -> Vec<Diagnostic> {
+fn check_query(q: &Parsed<'_>, produced: &Produced<'_>) -> Vec<Diagnostic> {
     let error = |code: Code, message: String, help: &str| {
         Diagnostic::error(code, message)
-            .subject(q.subject.clone())
+            .subject(q.query.subject.clone())
             .help(help)
     };
-    let expr = if q.is_variable {
-        match variable_expr(&q.expr) {
-            Some(expr) => expr,
-            None => return Vec::new(),
-        }
-    } else {
-        q.expr.as_str()
-    };
-    match selected(expr) {
-        Err(e) => vec![error(
+    match &q.expr {
+        None => Vec::new(),
+        Some(Err(e)) => vec![error(
             Code::PromqlInvalid,
-            format!("{}: `{}` does not parse: {}", q.at, q.expr, e.trim()),
+            format!("{}: `{}` does not parse: {}", q.query.at, q.query.expr, e.trim()),
             "fix the PromQL; variables are replaced by sample values before parsing",
         )],
-        Ok(selected) if produced.scraping => selected
+        Some(Ok(parsed)) if produced.scraping => selectors(parsed)
             .iter()
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -217,18 +214,19 @@ fn check_query(q: &Query, produced: &Produced<'_>) -> Vec<Diagnostic> {
             .map(|why| {
                 error(
                     Code::MetricNotProduced,
-                    format!("{}: {why}", q.at),
+                    format!("{}: {why}", q.query.at),
                     "query a recording rule or a metric a scraped job declares, and list the panel's jobs in its `needs`",
                 )
             })
             .collect(),
-        Ok(_) => Vec::new(),
+        Some(Ok(_)) => Vec::new(),
     }
 }
 
-pub fn check(collected: &Collected, dashboards: &[dashboards::File]) -> Vec<Diagnostic> {
+/// The rules' expressions, and the dashboards' queries (each parsed once by the caller).
+pub fn check(collected: &Collected, queries: &[Parsed<'_>]) -> Vec<Diagnostic> {
     let produced = Produced::of(collected);
-    let mut out: Vec<Diagnostic> = dashboards::queries(dashboards)
+    let mut out: Vec<Diagnostic> = queries
         .iter()
         .flat_map(|q| check_query(q, &produced))
         .collect();
@@ -283,6 +281,7 @@ mod tests {
     use crate::contrib::{Contributions, RuleGroup};
     use crate::k8s::Object;
     use crate::model::endpoints::{Datasource, ServiceAddress};
+    use crate::validate::dashboards;
     use crate::validate::dashboards::tests::{dashboard, datasources_map, panel};
 
     /// A stack whose only job `app` exports `http_requests_total`, with `rules` recorded or
@@ -397,10 +396,14 @@ mod tests {
             "",
             "sum(rate(http_requests_total[5m]))",
         )]);
-        check(&collected, &dashboards::files(&refs))
-            .into_iter()
-            .map(|d| (d.code.name(), d.message))
-            .collect()
+        let queries = dashboards::queries(&dashboards::files(&refs));
+        check(
+            &collected,
+            &crate::validate::queries::parse_all(&queries, None),
+        )
+        .into_iter()
+        .map(|d| (d.code.name(), d.message))
+        .collect()
     }
 
     #[test]
