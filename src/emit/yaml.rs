@@ -320,12 +320,19 @@ impl Writer {
     /// block unless libyaml's analysis forbids one; only three of its findings matter here, and
     /// each has a fast test.
     fn multi_line_scalar(&mut self, value: &str) -> Result {
-        if value.contains(['\u{2028}', '\u{2029}']) {
+        // One pass over the bytes: anything outside printable ASCII and newline (rare; then
+        // the exact checks), and a space before a line break.
+        let (mut unusual, mut space_break, mut previous) = (false, false, 0u8);
+        for &b in value.as_bytes() {
+            unusual |= b >= 0x7F || (b < 0x20 && b != b'\n');
+            space_break |= b == b'\n' && previous == b' ';
+            previous = b;
+        }
+        if unusual && value.contains(['\u{2028}', '\u{2029}']) {
             return Err(GiveUp);
         }
-        let special_characters = value.bytes().any(|b| (b < 0x20 && b != b'\n') || b >= 0x7F)
-            && !value.chars().all(is_printable);
-        let block_allowed = !(value.ends_with(' ') || value.contains(" \n") || special_characters);
+        let special_characters = unusual && !value.chars().all(is_printable);
+        let block_allowed = !(value.ends_with(' ') || space_break || special_characters);
         self.increase_indent(true, false);
         if block_allowed {
             self.write_literal(value)?;
