@@ -26,6 +26,7 @@ mod slo;
 mod thanos;
 
 use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::contrib::{Collected, Contributions, RuleGroup};
 use crate::k8s::meta::App;
@@ -187,25 +188,47 @@ pub fn collect(components: &[Box<dyn Resolved>], stack: &Stack) -> Collected {
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.
-/// Components are independent of each other, so they build on parallel threads; the parts
-/// are collected in registry order, so the output does not depend on scheduling. A component
-/// that renders no objects (the monitored applications) has no part.
+/// Components are independent of each other, so they build on parallel threads, one per core
+/// (a thread per component costs more to start than most components take to build); the
+/// parts are collected in registry order, so the output does not depend on scheduling. A
+/// component that renders no objects (the monitored applications) has no part.
 pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::Result<Manifest> {
-    let built: Vec<anyhow::Result<Part>> = std::thread::scope(|s| {
-        let handles: Vec<_> = components
-            .iter()
-            .filter(|c| c.enabled())
-            .map(|c| s.spawn(move || build_one(c.as_ref(), cx)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a component builder panicked")))
-            })
-            .collect()
+    let enabled: Vec<&dyn Resolved> = components
+        .iter()
+        .filter(|c| c.enabled())
+        .map(|c| c.as_ref())
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, enabled.len().max(1));
+    let next = AtomicUsize::new(0);
+    // Each worker takes the next unbuilt component until none is left.
+    let work = || {
+        let mut built = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(c) = enabled.get(i) else {
+                return built;
+            };
+            built.push((i, build_one(*c, cx)));
+        }
+    };
+    let mut built: Vec<(usize, anyhow::Result<Part>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+        let mut all = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(done) => all.extend(done),
+                Err(_) => all.push((0, Err(anyhow::anyhow!("a component builder panicked")))),
+            }
+        }
+        all
     });
-    let parts: Vec<Part> = built.into_iter().collect::<anyhow::Result<_>>()?;
+    built.sort_by_key(|(i, _)| *i);
+    let parts: Vec<Part> = built
+        .into_iter()
+        .map(|(_, part)| part)
+        .collect::<anyhow::Result<_>>()?;
     Ok(Manifest {
         parts: parts
             .into_iter()
