@@ -8,7 +8,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: scripts/bench-scaling.sh [--monstack BIN] [--sizes "N N ..."]
+Usage: scripts/bench-scaling.sh [--monstack BIN] [--sizes "N N ..."] [--repeat N]
 
 For each unit, renders profiles/production.toml grown to each size under
 `valgrind --tool=callgrind` and prints the instructions, objects and YAML bytes at each size,
@@ -24,10 +24,12 @@ Options:
   --monstack BIN   monstack binary (default: target/release/monstack, built with
                    `cargo build --release --locked` when missing or older than src/)
   --sizes LIST     sizes of the growing units (default "1 10 20 40")
+  --repeat N       callgrind runs per point, the median counts (default 3)
   -h, --help       this text
 
-Needs valgrind (apt-get install -y valgrind). Takes about a minute (counts, not time: the
-load of the machine does not change them; threads make them vary by about 0.3 %).
+Needs valgrind (apt-get install -y valgrind). Takes about three minutes. Counts, not time: the
+load of the machine does not change them, but threads and hash seeds move one run's count by
+about 0.3 % (250 k instructions for production), hence the median of --repeat runs.
 EOF
 }
 
@@ -39,17 +41,20 @@ die() {
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 monstack=""
 sizes="1 10 20 40"
+repeat=3
 while (($#)); do
     case "$1" in
     -h | --help) usage; exit 0 ;;
     --monstack) monstack=${2:?--monstack needs a path}; shift 2 ;;
     --sizes) sizes=${2:?--sizes needs a list}; shift 2 ;;
+    --repeat) repeat=${2:?--repeat needs a number}; shift 2 ;;
     *) usage >&2; die "unknown argument: $1" ;;
     esac
 done
 for n in $sizes; do
     [[ $n =~ ^[0-9]+$ ]] || die "--sizes takes numbers, not '$n'"
 done
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive number, not '$repeat'"
 command -v valgrind >/dev/null || die "valgrind is missing (apt-get install -y valgrind)"
 
 if [[ -z $monstack ]]; then
@@ -65,17 +70,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 production=$repo/profiles/production.toml
 
-# Prints "instructions objects bytes" of `monstack render ARGS...`, whole process, all threads.
+# Prints "instructions objects bytes" of `monstack render ARGS...`, whole process, all threads;
+# instructions are the median of $repeat runs (threads and hash seeds move a count by ~0.3 %).
 measure() {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$work/cg.log" \
-        "$monstack" render "$@" >"$work/out" 2>"$work/err" || {
-        cat "$work/err" >&2
-        die "monstack render $* failed"
-    }
-    local instructions
-    instructions=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$work/cg.log")
-    [[ -n $instructions ]] || die "no instruction count in callgrind's log ($work/cg.log)"
-    echo "$instructions $(grep -c '^kind:' "$work/out") $(wc -c <"$work/out")"
+    local run counts=()
+    for ((run = 1; run <= repeat; run++)); do
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$work/cg.log" \
+            "$monstack" render "$@" >"$work/out" 2>"$work/err" || {
+            cat "$work/err" >&2
+            die "monstack render $* failed"
+        }
+        counts+=("$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$work/cg.log")")
+        [[ -n ${counts[-1]} ]] || die "no instruction count in callgrind's log ($work/cg.log)"
+    done
+    local median
+    median=$(printf '%s\n' "${counts[@]}" | sort -n | sed -n "$(((repeat + 1) / 2))p")
+    echo "$median $(grep -c '^kind:' "$work/out") $(wc -c <"$work/out")"
 }
 
 # A profile extending production with N [[slo]] tables of one kind.
