@@ -164,7 +164,8 @@ for ((round = 1; round <= warmup + rounds; round++)); do
         die "hyperfine failed in round $round; run one command by hand to see why"
     for i in "${order[@]}"; do
         eval "set -- ${commands[i]}"
-        /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+        /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 ||
+            die "'${names[i]}' failed in round $round (peak RSS run)"
         if ((round > warmup)); then
             # hyperfine's CSV: command,mean,... (seconds); GNU time's %M: peak RSS in KiB
             ms=$(awk -F, -v n="$i" '$1 == n { printf "%.3f", $2 * 1000 }' "$work/round.csv")
