@@ -106,16 +106,23 @@ pub fn kustomization(profile_file: &str, files: &[RenderedFile]) -> anyhow::Resu
 
 /// All files as one multi-document stream, in apply order, with one header.
 pub fn stream(files: &[RenderedFile]) -> String {
-    let mut out = String::new();
-    for (i, f) in files.iter().enumerate() {
-        let body = if i == 0 {
+    stream_pieces(files).collect()
+}
+
+/// Writes `stream(files)` to `out` piece by piece, without joining it in memory first.
+pub fn write_stream(files: &[RenderedFile], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    stream_pieces(files).try_for_each(|piece| out.write_all(piece.as_bytes()))
+}
+
+/// The stream's pieces: the first file whole, the others without their header line.
+fn stream_pieces(files: &[RenderedFile]) -> impl Iterator<Item = &str> {
+    files.iter().enumerate().map(|(i, f)| {
+        if i == 0 {
             f.content.as_str()
         } else {
             f.content.split_once('\n').map_or("", |(_, rest)| rest)
-        };
-        out.push_str(body);
-    }
-    out
+        }
+    })
 }
 
 /// Whether a file's first line marks it as written by monstack.

@@ -21,6 +21,7 @@ pub mod k8s;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod promql;
 pub mod runbooks;
 pub mod schema;
 pub mod templates;

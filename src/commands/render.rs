@@ -34,8 +34,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         }
         (None, _) => {
             let mut out = std::io::stdout().lock();
-            out.write_all(emit::stream(&files).as_bytes())
-                .context("writing the manifests to stdout")?;
+            emit::write_stream(&files, &mut out).context("writing the manifests to stdout")?;
             out.flush().context("writing the manifests to stdout")?;
             Ok(ExitCode::SUCCESS)
         }

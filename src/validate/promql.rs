@@ -17,8 +17,7 @@ use crate::contrib::{Collected, Rule, ScrapeJob};
 use crate::diag::Diagnostic;
 use crate::model::endpoints::DatasourceKind;
 
-mod matchers;
-pub use matchers::parse;
+pub use crate::promql::parse;
 
 /// Grafana's interval variables become a duration, every other variable a label value; a
 /// variable used anywhere else (a number, a duration of its own) makes the query fail.

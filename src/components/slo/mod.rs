@@ -277,8 +277,8 @@ fn sli_incomplete(slo: &Slo, key: &str) -> Problem {
 /// A ratio SLI's selector must be one PromQL series selector (its rate is taken over each
 /// window), such as `http_requests_total{service="x"}`.
 fn selector_problem(text: &str, key: &str) -> Option<Problem> {
-    use promql_parser::parser::{self, Expr};
-    let why = match parser::parse(text) {
+    use promql_parser::parser::Expr;
+    let why = match crate::promql::parse(text) {
         Err(err) => format!("`{text}` is not PromQL: {}", err.trim()),
         Ok(Expr::VectorSelector(vs)) if vs.offset.is_none() && vs.at.is_none() => return None,
         Ok(_) => format!("`{text}` is not a plain series selector"),

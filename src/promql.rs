@@ -1,9 +1,11 @@
-//! Parsing PromQL without compiling a regex per matcher. `promql-parser` compiles every `=~`
+//! PromQL parsing for every check that reads an expression (rules, dashboards, SLO
+//! selectors), without compiling a regex per matcher. `promql-parser` compiles every `=~`
 //! and `!~` matcher's regex (about 250 k instructions each, most of the cost of checking the
 //! stack's ~100 rule expressions), although the checks here never match a series. The stack
 //! repeats a handful of regexes (`!~"5.."` in 16 rules), so each distinct `op + literal` is
-//! judged once by the parser itself, on a one-matcher probe, and every occurrence is then
-//! written as an equality matcher that the parser treats the same way:
+//! judged once (from its `regex-syntax` tree when that is exact, else by the parser itself on
+//! one-matcher probes; `judge`), and every occurrence is then written as an equality matcher
+//! that the parser treats the same way:
 //!
 //! - a valid regex matcher that does not match the empty string becomes `!=""`, one that does
 //!   becomes `!="x"`: the parser's only use of the regex is "does every matcher of a
@@ -19,6 +21,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use promql_parser::parser::{self, Expr};
+use regex_syntax::hir::Look;
 
 /// What one `op literal` regex matcher is, as the parser would judge it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +59,54 @@ pub fn parse(expr: &str) -> Result<Expr, String> {
     }
 }
 
-/// The parser's judgement of matcher `op literal` (`op` is `=~` or `!~`), from probes with a
-/// single label: alone, the selector parses only when the matcher does not match the empty
-/// string; beside `b="x"`, whenever the regex is valid.
+/// The parser's judgement of matcher `op literal`. A short pattern without counted
+/// repetition is read by `regex-syntax` (what the `regex` crate compiles from) and judged
+/// from its syntax tree, which is exact there: valid, and matching the empty string exactly
+/// when its shortest match is empty and it tests no look-around but the anchors. Anything
+/// else is judged by probes of the parser itself, which compile the regex: compiling builds
+/// automata in hundreds of kilobytes of fresh memory, a page fault per 4 KB.
 fn judge(op: &str, literal: &str) -> Judged {
+    let Some(pattern) = string_value(literal) else {
+        return Judged::Refused;
+    };
+    match judge_syntax(&pattern) {
+        Some(matches_empty) if matches_empty == (op == "=~") => Judged::MatchesEmpty,
+        Some(_) => Judged::NotEmpty,
+        None => judge_by_probes(op, literal),
+    }
+}
+
+/// The value of a PromQL string literal, unescaped by the parser (an equality matcher compiles
+/// nothing; `b` keeps the selector valid when the value is empty).
+fn string_value(literal: &str) -> Option<String> {
+    match parser::parse(&format!("{{a={literal},b=\"x\"}}")) {
+        Ok(Expr::VectorSelector(vs)) => vs.matchers.matchers.first().map(|m| m.value.clone()),
+        _ => None,
+    }
+}
+
+/// Whether `^(?:pattern)$` matches the empty string, when the syntax tree alone tells.
+fn judge_syntax(pattern: &str) -> Option<bool> {
+    const SHORT: usize = 200;
+    if pattern.len() > SHORT || pattern.contains('{') {
+        return None;
+    }
+    let hir = regex_syntax::Parser::new()
+        .parse(&format!("^(?:{pattern})$"))
+        .ok()?;
+    let anchors_only = hir
+        .properties()
+        .look_set()
+        .remove(Look::Start)
+        .remove(Look::End)
+        .is_empty();
+    anchors_only.then(|| hir.properties().minimum_len() == Some(0))
+}
+
+/// The parser's judgement from probes with a single label: alone, the selector parses only
+/// when the matcher does not match the empty string; beside `b="x"`, whenever the regex is
+/// valid.
+fn judge_by_probes(op: &str, literal: &str) -> Judged {
     if parser::parse(&format!("{{a{op}{literal}}}")).is_ok() {
         Judged::NotEmpty
     } else if parser::parse(&format!("{{a{op}{literal},b=\"x\"}}")).is_ok() {
@@ -155,6 +202,44 @@ mod tests {
         );
         assert_eq!(rewritten(r#"a{b=~".*"}"#), r#"a{b!="x"}"#);
         assert_eq!(rewritten(r#"a{b=~"1|1\\.0"}"#), r#"a{b!=""}"#);
+    }
+
+    /// The syntax-tree judgement agrees with the parser's probes wherever it gives one.
+    #[test]
+    fn judging_by_syntax_agrees_with_the_parser() {
+        let patterns = [
+            "",
+            ".*",
+            ".+",
+            "5..",
+            "a|b",
+            "a|",
+            "(a|b)?",
+            "x\\\\.y",
+            "[^\\\\s\\\\S]",
+            "a*b*",
+            "\\\\d+",
+            "(?i)ok",
+            "\\\\p{L}",
+            "^$",
+            "^a$",
+            "\\\\b",
+            "\\\\B",
+            "a\\\\b",
+            "(?m)^$",
+            "[[:alpha:]]*",
+            "(",
+        ];
+        for op in ["=~", "!~"] {
+            for p in patterns {
+                let literal = format!("\"{p}\"");
+                assert_eq!(
+                    judge(op, &literal),
+                    judge_by_probes(op, &literal),
+                    "{op}{literal}"
+                );
+            }
+        }
     }
 
     #[test]
