@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::k8s::Manifest;
-use crate::k8s::Object;
 use crate::pipeline::Compilation;
 
 pub mod yaml;
@@ -41,11 +40,6 @@ fn profile_in_header(line: &str) -> Option<&str> {
         .strip_suffix(HEADER_SUFFIX)
 }
 
-/// Serializes one object as a YAML document body (no `---`).
-pub fn to_yaml(object: &Object) -> anyhow::Result<String> {
-    yaml::to_string(object).with_context(|| format!("serializing {}", object.id()))
-}
-
 /// Every part's objects as YAML documents (one string per part, documents separated by `---`).
 /// The pipeline runs this beside validation, so the output is ready when the checks pass.
 pub fn documents(manifest: &Manifest) -> anyhow::Result<Vec<String>> {
@@ -53,10 +47,11 @@ pub fn documents(manifest: &Manifest) -> anyhow::Result<Vec<String>> {
         .parts
         .iter()
         .map(|part| {
-            let mut text = String::new();
+            let mut text = String::with_capacity(64 * 1024);
             for object in &part.objects {
                 text.push_str("---\n");
-                text.push_str(&to_yaml(object)?);
+                yaml::append(&mut text, object)
+                    .with_context(|| format!("serializing {}", object.id()))?;
             }
             Ok(text)
         })

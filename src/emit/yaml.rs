@@ -35,10 +35,40 @@ pub fn to_string<T: Serialize + ?Sized>(
     }
 }
 
+/// Appends `value`'s YAML document to `out` (which ends a line or is empty): what
+/// `to_string` returns, written in place instead of into a string of its own.
+pub fn append<T: Serialize + ?Sized>(
+    out: &mut String,
+    value: &T,
+) -> std::result::Result<(), serde_yaml_ng::Error> {
+    let start = out.len();
+    let mut writer = Writer::appending(std::mem::take(out));
+    let written = value.serialize(&mut writer).and_then(|()| writer.finish());
+    *out = writer.out;
+    match written {
+        Ok(()) => {
+            #[cfg(debug_assertions)]
+            if let Ok(expected) = serde_yaml_ng::to_string(value) {
+                assert_eq!(
+                    &out[start..],
+                    expected,
+                    "emit::yaml differs from serde_yaml_ng"
+                );
+            }
+            Ok(())
+        }
+        Err(GiveUp) => {
+            out.truncate(start);
+            out.push_str(&serde_yaml_ng::to_string(value)?);
+            Ok(())
+        }
+    }
+}
+
 /// This writer's text for `value`, or `GiveUp` where it does not model the value (tests use
 /// it to prove the fast path covers every rendered document).
 pub fn fast_to_string<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let mut writer = Writer::default();
+    let mut writer = Writer::appending(String::with_capacity(4096));
     value.serialize(&mut writer)?;
     writer.finish()?;
     Ok(writer.out)
@@ -108,10 +138,11 @@ struct Writer {
     done: bool,
 }
 
-impl Default for Writer {
-    fn default() -> Self {
+impl Writer {
+    /// A writer at the start of a document, appending to `out`.
+    fn appending(out: String) -> Self {
         Writer {
-            out: String::with_capacity(4096),
+            out,
             column: 0,
             whitespace: true,
             indention: true,
@@ -972,6 +1003,25 @@ mod tests {
             assert_eq!(text, expected, "for {expected:?}");
         }
         assert_eq!(to_string(value).unwrap(), expected);
+    }
+
+    /// `append` writes after what is there, and what the fast writer gives up on (a complex
+    /// key) is written by serde_yaml_ng in its place, with nothing of the attempt left.
+    #[test]
+    fn append_writes_each_document_after_the_last() {
+        let mut complex = BTreeMap::new();
+        complex.insert(vec!["a", "b"], 1);
+        assert!(fast_to_string(&complex).is_err());
+        let mut out = String::from("---\n");
+        append(&mut out, &BTreeMap::from([("k", "v")])).unwrap();
+        out.push_str("---\n");
+        append(&mut out, &complex).unwrap();
+        let expected = format!(
+            "---\n{}---\n{}",
+            serde_yaml_ng::to_string(&BTreeMap::from([("k", "v")])).unwrap(),
+            serde_yaml_ng::to_string(&complex).unwrap()
+        );
+        assert_eq!(out, expected);
     }
 
     #[test]
