@@ -15,6 +15,21 @@ use crate::k8s::Manifest;
 use crate::k8s::Object;
 
 pub fn check(manifest: &Manifest, collected: &Collected) -> Vec<Diagnostic> {
+    check_built(manifest, collected, rules(collected))
+}
+
+/// The checks of the rules' PromQL, which read only the contributions (the pipeline runs them
+/// beside the build and hands the result to `check_built`).
+pub fn rules(collected: &Collected) -> Vec<Diagnostic> {
+    promql::rules(collected)
+}
+
+/// Every check, with `rule_problems` from `rules(collected)`.
+pub fn check_built(
+    manifest: &Manifest,
+    collected: &Collected,
+    rule_problems: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     let objects: Vec<&Object> = manifest.objects().collect();
     let mut out = refs::check(&objects, collected);
     out.extend(policy::check(&objects));
@@ -23,6 +38,7 @@ pub fn check(manifest: &Manifest, collected: &Collected) -> Vec<Diagnostic> {
     let dashboard_queries = dashboards::queries(&dashboard_files);
     let parsed = queries::parse_all(&dashboard_queries, collected.query_loads().next());
     out.extend(promql::check(collected, &parsed));
+    out.extend(rule_problems);
     out.extend(heavy_queries::check(collected, &parsed));
     out.sort_by_key(|d| !d.is_error());
     out
