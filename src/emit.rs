@@ -47,7 +47,7 @@ pub fn documents(manifest: &Manifest) -> anyhow::Result<Vec<String>> {
         .parts
         .iter()
         .map(|part| {
-            let mut text = String::with_capacity(64 * 1024);
+            let mut text = String::with_capacity(16 * 1024);
             for object in &part.objects {
                 text.push_str("---\n");
                 yaml::append(&mut text, object)
