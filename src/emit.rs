@@ -109,6 +109,24 @@ pub fn write_stream(files: &[RenderedFile], out: &mut impl std::io::Write) -> st
     stream_pieces(files).try_for_each(|piece| out.write_all(piece.as_bytes()))
 }
 
+/// Writes `stream(&files(c))` straight from the compilation's documents: the render to stdout
+/// copies no file's text (the header is one line, so each later file without its header is
+/// its documents).
+pub fn write_compilation_stream(
+    c: &Compilation,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let head = header(&c.profile_file);
+    if c.documents.is_empty() || head.matches('\n').count() != 1 {
+        return Ok(write_stream(&files(c)?, out)?);
+    }
+    out.write_all(head.as_bytes())?;
+    for documents in &c.documents {
+        out.write_all(documents.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The stream's pieces: the first file whole, the others without their header line.
 fn stream_pieces(files: &[RenderedFile]) -> impl Iterator<Item = &str> {
     files.iter().enumerate().map(|(i, f)| {

@@ -11,6 +11,32 @@ fn render(profile: &std::path::Path) -> String {
     emit::stream(&emit::files(&c).unwrap())
 }
 
+/// `render` to stdout writes the compilation's documents directly; it must be the stream of
+/// the files that `render -o DIR` writes, byte for byte, also when `--set` puts a newline in
+/// the header's profile description.
+#[test]
+fn the_stdout_stream_is_the_files_stream() {
+    let direct = |c: &monstack::pipeline::Compilation| {
+        let mut out = Vec::new();
+        emit::write_compilation_stream(c, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for profile in common::shipped_profiles() {
+        let c = common::compile(&profile);
+        assert_eq!(direct(&c), emit::stream(&emit::files(&c).unwrap()));
+    }
+    let production =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/production.toml");
+    let c = monstack::pipeline::compile_path(
+        Some(&production),
+        &["alertmanager.retention=\"120h\"\n".to_string()],
+    )
+    .unwrap()
+    .unwrap_or_else(|f| panic!("{f}"));
+    assert!(c.profile_file.contains('\n'), "{}", c.profile_file);
+    assert_eq!(direct(&c), emit::stream(&emit::files(&c).unwrap()));
+}
+
 #[test]
 fn rendering_twice_is_byte_identical() {
     for profile in common::shipped_profiles() {

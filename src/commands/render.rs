@@ -21,6 +21,13 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         Err(failure) => return Ok(failure.report()),
     };
     crate::diag::print_warnings(&compilation.warnings);
+    if args.output.is_none() && !args.kustomization {
+        let mut out = std::io::stdout().lock();
+        emit::write_compilation_stream(&compilation, &mut out)
+            .and_then(|()| Ok(out.flush()?))
+            .context("writing the manifests to stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut files = emit::files(&compilation)?;
     if args.kustomization {
         files.push(emit::kustomization(&compilation.profile_file, &files)?);
