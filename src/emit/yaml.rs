@@ -193,9 +193,11 @@ impl Writer {
         if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.line_break();
         }
+        const SPACES: &str = "                                ";
         while self.column < indent {
-            self.out.push(' ');
-            self.column += 1;
+            let n = (indent - self.column).min(SPACES.len());
+            self.out.push_str(&SPACES[..n]);
+            self.column += n;
         }
         self.whitespace = true;
         self.indention = true;
