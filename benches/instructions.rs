@@ -8,26 +8,18 @@
 //! docs/benchmarks.md). Never part of `cargo test`.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gungraun::{
     Bench, BinaryBenchmark, BinaryBenchmarkConfig, BinaryBenchmarkGroup, Callgrind, Command, Stdio,
     binary_benchmark_group, main,
 };
 
-const MONSTACK: &str = env!("CARGO_BIN_EXE_monstack");
+// The integration tests' helpers: the shipped profiles, a profile compiled.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-/// Every `profiles/*.toml`, sorted, so new profiles are counted without editing this file.
-fn shipped_profiles() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
-    let mut profiles: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("profiles/ is readable")
-        .map(|e| e.expect("profiles/ entry is readable").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    profiles.sort();
-    profiles
-}
+const MONSTACK: &str = env!("CARGO_BIN_EXE_monstack");
 
 /// A benchmark id from a profile's file name: ids are identifiers (`cost-optimized` ->
 /// `cost_optimized`).
@@ -54,7 +46,7 @@ fn whole_process(group: &mut BinaryBenchmarkGroup) {
     group.binary_benchmark(version);
 
     let mut render = BinaryBenchmark::new("render");
-    for profile in shipped_profiles() {
+    for profile in common::shipped_profiles() {
         let args = [OsStr::new("render"), profile.as_os_str()];
         render.bench(Bench::new(bench_id(&profile)).command(monstack(&args)));
     }
