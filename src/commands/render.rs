@@ -26,6 +26,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         emit::write_compilation_stream(&compilation, &mut out)
             .and_then(|()| Ok(out.flush()?))
             .context("writing the manifests to stdout")?;
+        // The process exits next and the system takes the memory back at once; freeing the
+        // objects one by one would cost 2 to 3 % of the render.
+        std::mem::forget(compilation);
         return Ok(ExitCode::SUCCESS);
     }
     let mut files = emit::files(&compilation)?;

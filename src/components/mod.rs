@@ -213,14 +213,14 @@ pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::
             built.push((i, build_one(*c, cx)));
         }
     };
+    let panicked = || vec![(0, Err(anyhow::anyhow!("a component builder panicked")))];
+    // The calling thread is one of the workers; a panic in any becomes an error.
     let mut built: Vec<(usize, anyhow::Result<Part>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
-        let mut all = Vec::new();
-        for h in handles {
-            match h.join() {
-                Ok(done) => all.extend(done),
-                Err(_) => all.push((0, Err(anyhow::anyhow!("a component builder panicked")))),
-            }
+        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+        let mut all = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| panicked());
+        for h in helpers {
+            all.extend(h.join().unwrap_or_else(|_| panicked()));
         }
         all
     });
