@@ -172,6 +172,15 @@ pub fn load_chain(path: Option<&Path>) -> Result<Vec<Source>, Diagnostic> {
 /// The `extends` value of a profile and its span, if it has one. A profile that does not parse
 /// has no parent here; its syntax error is reported when the chain is merged.
 fn parent_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>, Diagnostic> {
+    // No key can read `extends` without the word itself or an escape that spells a letter
+    // (`\u`, `\U`, `\x`): then the whole parse is left to the document (a profile is parsed
+    // once).
+    if ![EXTENDS, "\\u", "\\U", "\\x"]
+        .iter()
+        .any(|s| source.text.contains(s))
+    {
+        return Ok(None);
+    }
     let Ok(table) = toml::de::DeTable::parse(&source.text) else {
         return Ok(None);
     };

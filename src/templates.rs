@@ -105,11 +105,11 @@ fn yaml_scalar(v: Value) -> Result<String, minijinja::Error> {
 
 /// Strips trailing whitespace from every line and ends the text with exactly one newline.
 fn tidy(text: &str) -> String {
-    let mut out: String = text
-        .lines()
-        .map(|l| l.trim_end())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut out = String::with_capacity(text.len() + 1);
+    for line in text.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     while out.ends_with('\n') {
         out.pop();
     }

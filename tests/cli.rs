@@ -288,6 +288,17 @@ fn missing_parent_and_cycles_are_located_errors() {
     assert!(err.contains("error[extends-missing]"), "{err}");
     assert!(err.contains("profile.toml:1:11"), "{err}");
 
+    // A quoted key spelled with escapes is `extends` too.
+    for key in [
+        r#""\u0065xtends""#,
+        r#""\x65xtends""#,
+        r#""ext\U00000065nds""#,
+    ] {
+        let spelled = write_profile(dir.path(), &format!("{key} = \"nope.toml\"\n"));
+        let err = stderr(&monstack(&["validate", &spelled]));
+        assert!(err.contains("error[extends-missing]"), "{key}: {err}");
+    }
+
     std::fs::write(dir.path().join("a.toml"), "extends = \"b.toml\"\n").unwrap();
     std::fs::write(dir.path().join("b.toml"), "extends = \"a.toml\"\n").unwrap();
     let out = monstack(&["validate", dir.path().join("a.toml").to_str().unwrap()]);
