@@ -19,6 +19,7 @@ pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod model;
+pub mod parallel;
 pub mod pipeline;
 pub mod profile;
 pub mod promql;
@@ -38,7 +39,8 @@ pub const EXIT_INVALID: u8 = 1;
 /// Exit code for a usage error or an unexpected failure (I/O, a bug).
 pub const EXIT_USAGE: u8 = 2;
 
-/// Runs monstack with the given arguments (the first being the program name).
+/// Runs monstack with the given arguments (the first being the program name). The calling
+/// thread becomes a worker of the thread pool (`parallel::start`): call it from `main`.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -52,6 +54,7 @@ where
             return ExitCode::from(if err.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
+    parallel::start();
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

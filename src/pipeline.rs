@@ -11,7 +11,7 @@ use crate::k8s::Manifest;
 use crate::model::{self, Document, Problem, Stack};
 use crate::profile::{self, Source};
 use crate::templates::Templates;
-use crate::{capacity, derive, emit, validate};
+use crate::{capacity, derive, emit, parallel, validate};
 
 /// A successful compilation: what was read and everything that will be written.
 #[derive(Debug)]
@@ -72,10 +72,67 @@ pub fn compile_path(
 
 /// Compiles profile sources: parents first, the profile, then overrides.
 pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure>> {
-    let doc = match Document::parse(sources) {
-        Ok(doc) => doc,
+    // The templates compile on the thread pool while the profile is read.
+    let mut templates = None;
+    let front = rayon::in_place_scope(|s| {
+        s.spawn(|_| templates = Some(Templates::load()));
+        read(sources)
+    });
+    let Front {
+        doc,
+        stack,
+        components,
+        collected,
+        mut diagnostics,
+    } = match front {
+        Ok(front) => front,
         Err(failure) => return Ok(Err(failure)),
     };
+    let templates = templates.expect("invariant: the scope ran its task")?;
+    // The rules' PromQL (a third of the work) reads only the contributions: it is checked
+    // while the components build.
+    let (manifest, rule_problems) = parallel::side_by_side(
+        "building the components",
+        || build(&components, &stack, &collected, &templates),
+        || validate::rules(&collected),
+    )?;
+    let manifest = manifest?;
+    // Serializing and checking read the same objects.
+    let (problems, documents) = parallel::side_by_side(
+        "checking the manifests",
+        || validate::check_built(&manifest, &collected, rule_problems),
+        || emit::documents(&manifest),
+    )?;
+    let documents = documents?;
+    diagnostics.extend(problems);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(Err(Failure { diagnostics }));
+    }
+    Ok(Ok(Compilation {
+        source_name: doc.main_name().to_string(),
+        profile_file: describe(sources),
+        stack,
+        collected,
+        manifest,
+        documents,
+        warnings: diagnostics,
+    }))
+}
+
+/// The profile read, typed and checked, and what its components contribute.
+struct Front<'a> {
+    doc: Document<'a>,
+    stack: Stack,
+    components: Vec<Box<dyn Resolved>>,
+    collected: Collected,
+    /// Warnings so far (an error ends the compilation here).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and types the profile, checks its values, collects the contributions and checks
+/// what depends on all of them; every problem found on the way, or the result.
+fn read(sources: &[Source]) -> Result<Front<'_>, Failure> {
+    let doc = Document::parse(sources)?;
     let (stack, components, mut diagnostics) = resolve(&doc);
     // Value checks run on every table that typed, even when another did not, so one run
     // reports every mistake.
@@ -84,7 +141,7 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
         diagnostics.extend(c.check(&checked_against).into_iter().map(|p| doc.locate(p)));
     }
     let Some(stack) = stack.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
-        return Ok(Err(Failure { diagnostics }));
+        return Err(Failure { diagnostics });
     };
 
     let collected = components::collect(&components, &stack);
@@ -101,39 +158,15 @@ pub fn compile(sources: &[Source]) -> anyhow::Result<Result<Compilation, Failure
             .map(|p| doc.locate(p)),
     );
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(Err(Failure { diagnostics }));
+        return Err(Failure { diagnostics });
     }
-    // The rules' PromQL (a third of the work) reads only the contributions: it is checked
-    // while the components build.
-    let (manifest, rule_problems) = std::thread::scope(|s| {
-        let rules = s.spawn(|| validate::rules(&collected));
-        let manifest = build(&components, &stack, &collected);
-        (manifest, rules.join())
-    });
-    let manifest = manifest?;
-    let rule_problems =
-        rule_problems.map_err(|_| anyhow::anyhow!("checking the rules' PromQL panicked"))?;
-    // Serializing and checking read the same objects; on two cores they run side by side.
-    let (problems, documents) = std::thread::scope(|s| {
-        let documents = s.spawn(|| emit::documents(&manifest));
-        let problems = validate::check_built(&manifest, &collected, rule_problems);
-        (problems, documents.join())
-    });
-    let documents =
-        documents.map_err(|_| anyhow::anyhow!("serializing the manifests panicked"))??;
-    diagnostics.extend(problems);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(Err(Failure { diagnostics }));
-    }
-    Ok(Ok(Compilation {
-        source_name: doc.main_name().to_string(),
-        profile_file: describe(sources),
+    Ok(Front {
+        doc,
         stack,
+        components,
         collected,
-        manifest,
-        documents,
-        warnings: diagnostics,
-    }))
+        diagnostics,
+    })
 }
 
 /// Builds every component, then applies placement and adds the derived objects.
@@ -141,12 +174,12 @@ fn build(
     components: &[Box<dyn Resolved>],
     stack: &Stack,
     collected: &Collected,
+    templates: &Templates,
 ) -> anyhow::Result<Manifest> {
-    let templates = Templates::load()?;
     let cx = Context {
         stack,
         collected,
-        templates: &templates,
+        templates,
     };
     let mut manifest = components::build_all(components, &cx)?;
     derive::placement::apply(&mut manifest, stack);

@@ -25,8 +25,9 @@ mod prometheus;
 mod slo;
 mod thanos;
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::panic::AssertUnwindSafe;
 
 use crate::contrib::{Collected, Contributions, RuleGroup};
 use crate::k8s::meta::App;
@@ -188,9 +189,9 @@ pub fn collect(components: &[Box<dyn Resolved>], stack: &Stack) -> Collected {
 }
 
 /// Builds every enabled component; objects are sorted by kind rank, then name, within each part.
-/// Components are independent of each other, so they build on parallel threads, one per core
-/// (a thread per component costs more to start than most components take to build); the
-/// parts are collected in registry order, so the output does not depend on scheduling. A
+/// Components are independent of each other, so they build in parallel on the thread pool
+/// (`crate::parallel`); the parts are collected in registry order, so the output does not
+/// depend on scheduling. A
 /// component that renders no objects (the monitored applications) has no part.
 pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::Result<Manifest> {
     let enabled: Vec<&dyn Resolved> = components
@@ -198,37 +199,13 @@ pub fn build_all(components: &[Box<dyn Resolved>], cx: &Context<'_>) -> anyhow::
         .filter(|c| c.enabled())
         .map(|c| c.as_ref())
         .collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, enabled.len().max(1));
-    let next = AtomicUsize::new(0);
-    // Each worker takes the next unbuilt component until none is left.
-    let work = || {
-        let mut built = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(c) = enabled.get(i) else {
-                return built;
-            };
-            built.push((i, build_one(*c, cx)));
-        }
-    };
-    let panicked = || vec![(0, Err(anyhow::anyhow!("a component builder panicked")))];
-    // The calling thread is one of the workers; a panic in any becomes an error.
-    let mut built: Vec<(usize, anyhow::Result<Part>)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
-        let mut all = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-            .unwrap_or_else(|_| panicked());
-        for h in helpers {
-            all.extend(h.join().unwrap_or_else(|_| panicked()));
-        }
-        all
-    });
-    built.sort_by_key(|(i, _)| *i);
-    let parts: Vec<Part> = built
-        .into_iter()
-        .map(|(_, part)| part)
-        .collect::<anyhow::Result<_>>()?;
+    // Components build in parallel; the first error in registration order is reported, and a
+    // panic (a bug) becomes an error.
+    let built: Vec<anyhow::Result<Part>> = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        enabled.par_iter().map(|c| build_one(*c, cx)).collect()
+    }))
+    .map_err(|_| anyhow::anyhow!("a component builder panicked"))?;
+    let parts: Vec<Part> = built.into_iter().collect::<anyhow::Result<_>>()?;
     Ok(Manifest {
         parts: parts
             .into_iter()

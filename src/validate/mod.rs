@@ -31,15 +31,36 @@ pub fn check_built(
     rule_problems: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     let objects: Vec<&Object> = manifest.objects().collect();
-    let mut out = refs::check(&objects, collected);
-    out.extend(policy::check(&objects));
     let dashboard_files = dashboards::files(&objects);
-    out.extend(dashboards::check(&objects, &dashboard_files));
-    let dashboard_queries = dashboards::queries(&dashboard_files);
-    let parsed = queries::parse_all(&dashboard_queries, collected.query_loads().next());
-    out.extend(promql::check(collected, &parsed));
+    // The groups of checks are independent; they run in parallel and report in this order.
+    let ((refs, policy), (dashboards, (queries, heavy))) = rayon::join(
+        || {
+            rayon::join(
+                || refs::check(&objects, collected),
+                || policy::check(&objects),
+            )
+        },
+        || {
+            rayon::join(
+                || dashboards::check(&objects, &dashboard_files),
+                || {
+                    let dashboard_queries = dashboards::queries(&dashboard_files);
+                    let load = collected.query_loads().next();
+                    let parsed = queries::parse_all(&dashboard_queries, load);
+                    (
+                        promql::check(collected, &parsed),
+                        heavy_queries::check(collected, &parsed),
+                    )
+                },
+            )
+        },
+    );
+    let mut out = refs;
+    out.extend(policy);
+    out.extend(dashboards);
+    out.extend(queries);
     out.extend(rule_problems);
-    out.extend(heavy_queries::check(collected, &parsed));
+    out.extend(heavy);
     out.sort_by_key(|d| !d.is_error());
     out
 }

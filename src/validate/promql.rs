@@ -13,9 +13,10 @@ use promql_parser::parser::{Expr, VectorSelector};
 use promql_parser::util::{ExprVisitor, walk_expr};
 
 use super::queries::Parsed;
-use crate::contrib::{Collected, Rule, ScrapeJob};
+use crate::contrib::{Collected, Rule, RuleGroup, ScrapeJob};
 use crate::diag::Diagnostic;
 use crate::model::endpoints::DatasourceKind;
+use rayon::prelude::*;
 
 pub use crate::promql::parse;
 
@@ -240,38 +241,50 @@ pub fn rules(collected: &Collected) -> Vec<Diagnostic> {
 /// Every expression of every rule Prometheus evaluates parses, and reads only what the stack
 /// produces.
 fn rule_expressions(collected: &Collected, produced: &Produced<'_>) -> Vec<Diagnostic> {
+    // Groups are checked in parallel; the diagnostics keep the groups' order.
+    let groups = collected.kept_rule_groups();
+    let per_group: Vec<Vec<Diagnostic>> = groups
+        .par_iter()
+        .map(|(component, group)| group_expressions(component, group, produced))
+        .collect();
+    per_group.into_iter().flatten().collect()
+}
+
+fn group_expressions(
+    component: &str,
+    group: &RuleGroup,
+    produced: &Produced<'_>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (component, group) in collected.kept_rule_groups() {
-        for (name, expr) in group.names() {
-            let subject = format!("rule `{name}` of {component} (group {})", group.name);
-            match selected(expr) {
-                Err(e) => out.push(
-                    Diagnostic::error(
-                        Code::PromqlInvalid,
-                        format!(
-                            "rule `{name}`: `{}` does not parse: {}",
-                            expr.trim(),
-                            e.trim()
-                        ),
+    for (name, expr) in group.names() {
+        let subject = format!("rule `{name}` of {component} (group {})", group.name);
+        match selected(expr) {
+            Err(e) => out.push(
+                Diagnostic::error(
+                    Code::PromqlInvalid,
+                    format!(
+                        "rule `{name}`: `{}` does not parse: {}",
+                        expr.trim(),
+                        e.trim()
+                    ),
+                )
+                .subject(subject)
+                .help("fix the rule's PromQL"),
+            ),
+            Ok(selected) if produced.scraping => {
+                let missing: BTreeSet<String> = selected
+                    .iter()
+                    .filter_map(|s| produced.missing(s))
+                    .collect();
+                out.extend(missing.into_iter().map(|why| {
+                    Diagnostic::error(Code::MetricNotProduced,
+                        format!("rule `{name}` {why}, so it can never produce anything"),
                     )
-                    .subject(subject)
-                    .help("fix the rule's PromQL"),
-                ),
-                Ok(selected) if produced.scraping => {
-                    let missing: BTreeSet<String> = selected
-                        .iter()
-                        .filter_map(|s| produced.missing(s))
-                        .collect();
-                    out.extend(missing.into_iter().map(|why| {
-                        Diagnostic::error(Code::MetricNotProduced,
-                            format!("rule `{name}` {why}, so it can never produce anything"),
-                        )
-                        .subject(subject.clone())
-                        .help("read a metric an enabled component's scrape job declares, or list the other component's job in the group's `needs` so the group is left out without it")
-                    }));
-                }
-                Ok(_) => {}
+                    .subject(subject.clone())
+                    .help("read a metric an enabled component's scrape job declares, or list the other component's job in the group's `needs` so the group is left out without it")
+                }));
             }
+            Ok(_) => {}
         }
     }
     out

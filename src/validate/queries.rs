@@ -4,6 +4,7 @@
 //! them for its panel; every other variable becomes a sample value (`substitute_variables`).
 
 use promql_parser::parser::Expr;
+use rayon::prelude::*;
 
 use super::dashboards::Query;
 use super::heavy_queries::Intervals;
@@ -21,7 +22,7 @@ pub struct Parsed<'q> {
 
 /// Parses each query once; `load` is the Prometheus query load the estimate uses, if any.
 pub fn parse_all<'q>(queries: &'q [Query], load: Option<&QueryLoad>) -> Vec<Parsed<'q>> {
-    queries.iter().map(|q| parse_one(q, load)).collect()
+    queries.par_iter().map(|q| parse_one(q, load)).collect()
 }
 
 fn parse_one<'q>(query: &'q Query, load: Option<&QueryLoad>) -> Parsed<'q> {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::contrib::{Collected, RuleGroup};
@@ -27,8 +28,9 @@ pub fn rule_files(
     for (component, group) in collected.kept_rule_groups() {
         by_component.entry(component).or_default().push(group);
     }
-    by_component
-        .into_iter()
+    // Each file renders on its own (minijinja is most of Prometheus' build).
+    let files: Vec<anyhow::Result<(String, String)>> = by_component
+        .into_par_iter()
         .map(|(component, groups)| {
             // File names follow the output files: `kube-state-metrics.yml`.
             let stem = component.replace('_', "-");
@@ -39,5 +41,6 @@ pub fn rule_files(
             let text = templates.render_yaml("prometheus/rules.yml.j2", &file)?;
             Ok((format!("{stem}.yml"), text))
         })
-        .collect()
+        .collect();
+    files.into_iter().collect()
 }
