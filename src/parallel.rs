@@ -1,4 +1,4 @@
-//! The thread pool the pipeline's parallel stages share (rayon's global pool).
+//! The thread pool the pipeline's parallel stages share, and the heap warmed ahead of use.
 //!
 //! The command line starts it with the calling thread as one of its workers and each worker
 //! bound to its own CPU. Left to the kernel, a thread started or woken for a stage of a
@@ -8,6 +8,9 @@
 //! measurements). The cost: a bound thread cannot move away from a CPU another program keeps
 //! busy, but work stealing lets the other worker take the work, and a render lasts
 //! milliseconds. Without `start` (the library's tests), rayon's default pool is used.
+//!
+//! While the main thread reads the profile, the other worker is idle: it maps the main
+//! thread's heap in one call (`warm_heap`), sparing the critical path some 400 page faults.
 
 use std::sync::OnceLock;
 
@@ -16,7 +19,8 @@ use std::sync::OnceLock;
 const MAX_WORKERS: usize = 4;
 
 /// Starts the pool with the calling thread as worker 0 and one more worker per usable CPU, up
-/// to `MAX_WORKERS`, each bound to its CPU. Later calls leave it as it is.
+/// to `MAX_WORKERS`, each bound to its CPU, and has a worker warm the heap. Call it from the
+/// main thread; later calls leave the pool as it is.
 pub fn start() {
     // The pool lives as long as the process; the calling thread is its worker 0, so rayon's
     // `join` and parallel iterators called from it run in this pool. (`build_global` would
@@ -73,7 +77,8 @@ fn warm_heap() {
     });
 }
 
-/// Grows the main thread's heap by `MAIN_HEAP` now and keeps it grown; the range grown.
+/// Grows the main thread's heap by `MAIN_HEAP` now and keeps it grown; the range grown. On
+/// another thread, whose allocations come from its own arena, nothing grows: `None`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn grow_main_heap() -> Option<(usize, usize)> {
     // SAFETY: malloc tuning, and an allocation freed at once.
@@ -182,3 +187,16 @@ fn bind(thread: Thread<'_>, cpu: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn bind(_thread: Thread<'_>, _cpu: usize) {}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn populating_memory_keeps_what_it_holds() {
+        let mut bytes: Vec<u8> = (0..3 * 4096 + 123).map(|i| (i % 251) as u8).collect();
+        let expected = bytes.clone();
+        populate(bytes.as_mut_ptr() as usize, bytes.len());
+        assert_eq!(bytes, expected);
+    }
+}
