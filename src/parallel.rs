@@ -48,9 +48,9 @@ pub fn start() {
                 }
                 Ok(())
             });
-        // Without a pool (threads cannot start), rayon's global pool serves.
+        // If a worker cannot start, the stages still run, on the threads that did.
         let pool = pool.build().ok();
-        if workers > 1 {
+        if bound && pool.is_some() {
             warm_heap();
         }
         pool
